@@ -1,0 +1,256 @@
+"""COSE_Sign1 (RFC 9052) over bytes: the algorithm table, kids, sign and verify.
+
+This is the lower layer that the formats build on, as hazmat is to Fernet:
+it signs and checks bytes and knows nothing of health records. The outer
+COSE_Sign1 array and the Sig_structure are handled by hand (a fixed shape of
+four items, on the hot path); the protected header goes through the bounded
+CBOR decoder.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Union
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from . import _cbor
+from ._reject import Reject
+from .errors import KeyAlgorithmMismatch
+from .limits import Limits
+from .reasons import Reason
+
+__all__ = [
+    "Algorithm",
+    "PrivateKey",
+    "PublicKey",
+    "Sign1",
+    "algorithm_for_key",
+    "certificate_kid",
+    "check_key_algorithm",
+    "decode_sign1",
+    "encode_sign1",
+    "key_fits",
+    "spki_kid",
+]
+
+PublicKey = Union[ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey]
+PrivateKey = Union[ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, rsa.RSAPrivateKey]
+
+HEADER_ALG = 1
+HEADER_CRIT = 2
+HEADER_KID = 4
+
+
+class Algorithm(enum.Enum):
+    """Signature algorithms cccdqr knows, by name. ``cose_id`` is what it writes."""
+
+    ES256 = "ES256"
+    EDDSA = "EdDSA"
+    PS256 = "PS256"
+
+    @property
+    def cose_id(self) -> int:
+        return {Algorithm.ES256: -7, Algorithm.EDDSA: -8, Algorithm.PS256: -37}[self]
+
+    @classmethod
+    def from_cose_id(cls, value: object) -> Algorithm | None:
+        """The algorithm for a COSE ``alg`` value, or ``None`` if not one of ours.
+        -19 is the fully specified "Ed25519" identifier, read as EdDSA."""
+        if type(value) is not int:
+            return None
+        return _BY_COSE_ID.get(value)
+
+
+_BY_COSE_ID = {-7: Algorithm.ES256, -8: Algorithm.EDDSA, -19: Algorithm.EDDSA,
+               -37: Algorithm.PS256}
+
+
+def key_fits(alg: Algorithm, key: PublicKey) -> bool:
+    """Whether ``key`` is the one type of key ``alg`` may be used with."""
+    if alg is Algorithm.ES256:
+        return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1)
+    if alg is Algorithm.EDDSA:
+        return isinstance(key, ed25519.Ed25519PublicKey)
+    return isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048
+
+
+def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
+    """The algorithm a key is used with: P-256 -> ES256, Ed25519 -> EdDSA,
+    RSA (2048 bits or more) -> PS256. Any other key is refused, never guessed."""
+    public = key.public_key() if not _is_public(key) else key
+    for alg in Algorithm:
+        if key_fits(alg, public):  # type: ignore[arg-type]
+            return alg
+    raise KeyAlgorithmMismatch(f"unsupported key type: {type(key).__name__}")
+
+
+def check_key_algorithm(alg: Algorithm, key: PublicKey | PrivateKey) -> None:
+    if algorithm_for_key(key) is not alg:
+        raise KeyAlgorithmMismatch(f"{alg.value} cannot be used with a {type(key).__name__}")
+
+
+def _is_public(key: object) -> bool:
+    return isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
+                            rsa.RSAPublicKey))
+
+
+def spki_kid(key: PublicKey) -> bytes:
+    """VN1 kid: the first 8 bytes of SHA-256 over the SubjectPublicKeyInfo DER."""
+    der = key.public_bytes(serialization.Encoding.DER,
+                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).digest()[:8]
+
+
+def certificate_kid(cert: x509.Certificate) -> bytes:
+    """EU DCC kid: the first 8 bytes of SHA-256 over the certificate DER."""
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()[:8]
+
+
+# --- signing primitives ----------------------------------------------------------
+
+_PSS_SIGN = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+# Verification accepts any salt length: the salt does not change what is proven.
+_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+
+
+def sign_bytes(alg: Algorithm, key: PrivateKey, data: bytes, *, deterministic: bool = False) -> bytes:
+    """A raw COSE signature: r||s (64 bytes) for ES256, 64 bytes for EdDSA, the
+    modulus size for PS256. ``deterministic`` selects RFC 6979 nonces for ES256
+    (used for reproducible test vectors); EdDSA is always deterministic."""
+    if alg is Algorithm.ES256:
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        der = key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=deterministic))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    if alg is Algorithm.EDDSA:
+        assert isinstance(key, ed25519.Ed25519PrivateKey)
+        return key.sign(data)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key.sign(data, _PSS_SIGN, hashes.SHA256())
+
+
+def verify_bytes(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes) -> bool:
+    """Check a raw COSE signature; ``False`` for any mismatch, never raises on input.
+    The caller has already checked that ``key`` fits ``alg``."""
+    try:
+        if alg is Algorithm.ES256:
+            if len(signature) != 64:
+                return False
+            der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
+                                       int.from_bytes(signature[32:], "big"))
+            key.verify(der, data, ec.ECDSA(hashes.SHA256()))  # type: ignore[call-arg, union-attr]
+        elif alg is Algorithm.EDDSA:
+            if len(signature) != 64:
+                return False
+            key.verify(signature, data)  # type: ignore[call-arg, union-attr]
+        else:
+            key.verify(signature, data, _PSS_VERIFY, hashes.SHA256())  # type: ignore[call-arg, union-attr]
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# --- COSE_Sign1 ---------------------------------------------------------------------
+
+def _bstr_head(n: int) -> bytes:
+    if n < 24:
+        return bytes((0x40 | n,))
+    if n < 0x100:
+        return bytes((0x58, n))
+    if n < 0x10000:
+        return b"\x59" + n.to_bytes(2, "big")
+    return b"\x5a" + n.to_bytes(4, "big")
+
+
+_SIG1_PREFIX = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+
+
+def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+    """The bytes a COSE_Sign1 signature covers (RFC 9052 section 4.4)."""
+    return b"".join((_SIG1_PREFIX, _bstr_head(len(protected)), protected,
+                     _bstr_head(len(external_aad)), external_aad,
+                     _bstr_head(len(payload)), payload))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sign1:
+    """A decoded, *unverified* COSE_Sign1."""
+
+    protected_bytes: bytes
+    protected: dict[Any, Any]
+    unprotected: dict[Any, Any]
+    payload: bytes
+    signature: bytes
+    tagged: bool
+
+    @property
+    def to_be_signed(self) -> bytes:
+        return sig_structure(self.protected_bytes, self.payload)
+
+
+def encode_sign1(
+    payload: bytes,
+    *,
+    alg: Algorithm,
+    key: PrivateKey,
+    kid: bytes,
+    unprotected: dict[Any, Any] | None = None,
+    tagged: bool = True,
+    deterministic: bool = False,
+) -> bytes:
+    """Sign ``payload``: protected header ``{1: alg, 4: kid}``, tag 18 by default."""
+    check_key_algorithm(alg, key)
+    protected = _cbor.dumps({HEADER_ALG: alg.cose_id, HEADER_KID: kid})
+    signature = sign_bytes(alg, key, sig_structure(protected, payload),
+                           deterministic=deterministic)
+    body = _cbor.dumps([protected, unprotected or {}, payload, signature])
+    return (b"\xd2" + body) if tagged else body
+
+
+def decode_sign1(data: bytes, limits: Limits) -> Sign1:
+    """Parse a COSE_Sign1, tagged (0xD2) or untagged (0x84), without checking it.
+
+    Rejects (``BAD_COSE``) anything but an array of four items of the right
+    types, an indefinite-length or non-map protected header, or critical header
+    parameters; ``TRAILING_DATA`` for bytes after the structure.
+    """
+    tagged = data[:1] == b"\xd2"
+    body = data[1:] if tagged else data
+    if body[:1] != b"\x84":
+        raise Reject(Reason.BAD_COSE, "not a COSE_Sign1 (expected tag 18 or an array of 4)")
+    items = _cbor.loads(body, limits, malformed=Reason.BAD_COSE, allow_indefinite=False)
+    protected_bytes, unprotected, payload, signature = items
+    if not (isinstance(protected_bytes, bytes) and isinstance(unprotected, dict)
+            and isinstance(payload, bytes) and isinstance(signature, bytes)):
+        raise Reject(Reason.BAD_COSE, "COSE_Sign1 items have the wrong types")
+    if protected_bytes:
+        protected = _cbor.loads(protected_bytes, limits, malformed=Reason.BAD_COSE,
+                                allow_indefinite=False)
+        if not isinstance(protected, dict) or not protected:
+            raise Reject(Reason.BAD_COSE, "protected header is not a non-empty map")
+    else:
+        protected = {}
+    if HEADER_CRIT in protected or HEADER_CRIT in unprotected:
+        raise Reject(Reason.BAD_COSE, "critical header parameters are not supported")
+    return Sign1(protected_bytes=protected_bytes, protected=protected, unprotected=unprotected,
+                 payload=payload, signature=signature, tagged=tagged)
+
+
+def header_algorithm(msg: Sign1) -> Algorithm:
+    """The algorithm from the protected header; ``ALG_NOT_ALLOWED`` otherwise."""
+    if HEADER_ALG not in msg.protected:
+        raise Reject(Reason.ALG_NOT_ALLOWED, "no algorithm in the protected header")
+    alg = Algorithm.from_cose_id(msg.protected[HEADER_ALG])
+    if alg is None:
+        raise Reject(Reason.ALG_NOT_ALLOWED, f"algorithm {msg.protected[HEADER_ALG]!r} not allowed")
+    return alg

@@ -1,0 +1,41 @@
+"""Exceptions for programmer errors.
+
+Bad *input* to the verifier never raises: it becomes a result with a reason code
+(see :mod:`cccdqr.reasons`). These exceptions are for bad *calls*: wrong argument
+types, a key that does not fit its algorithm, an unreadable trust file, a
+certificate that cannot be issued.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CccdqrError",
+    "InvalidCccdNumber",
+    "InvalidCertificate",
+    "KeyAlgorithmMismatch",
+    "TrustListError",
+]
+
+
+class CccdqrError(Exception):
+    """Root of every exception cccdqr raises on purpose."""
+
+
+class InvalidCertificate(CccdqrError, ValueError):
+    """A value object was built with fields out of range."""
+
+
+class InvalidCccdNumber(InvalidCertificate):
+    """A CCCD number failed validation; ``reason`` names the rule."""
+
+    def __init__(self, message: str, reason: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class KeyAlgorithmMismatch(CccdqrError, ValueError):
+    """An algorithm was paired with a key of the wrong type (no alg confusion)."""
+
+
+class TrustListError(CccdqrError, ValueError):
+    """A trust list could not be parsed or does not hold together."""

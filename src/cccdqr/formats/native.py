@@ -1,0 +1,338 @@
+"""The native format ``VN1:``: a CCCD-bound health record in a COSE_Sign1.
+
+Wire: ``"VN1:" + Base45(Z)`` where Z is the COSE_Sign1 or its zlib stream,
+whichever is shorter. The payload is CWT claims with the record under the
+private claim -65537; see docs/FORMAT.md for the CDDL and a worked example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from typing import Any, Callable
+
+from .. import _cbor, cose
+from .._base45 import Base45Error, b45decode, b45encode
+from .._reject import Reject
+from ..errors import InvalidCertificate
+from ..limits import Limits
+from ..model import (
+    DISEASE_COVID19,
+    HealthCertificate,
+    Recovery,
+    Subject,
+    Test,
+    Vaccination,
+    parse_dob,
+)
+from ..products import PRODUCT_CODES, PRODUCT_NUMBERS
+from ..reasons import Reason
+from ._base import Contents, Envelope
+
+__all__ = ["NAME", "PREFIX", "decode_unverified", "encode", "matches"]
+
+NAME = "VN1"
+PREFIX = "VN1:"
+ALGORITHMS = frozenset({cose.Algorithm.ES256, cose.Algorithm.EDDSA})
+
+RECORD_CLAIM = -65537
+RECORD_VERSION = 1
+CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI = 1, 4, 6, 7
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
+EPOCH = dt.date(1970, 1, 1)
+_MIN_DAY = (dt.date(1900, 1, 1) - EPOCH).days
+_MAX_DAY = (dt.date(9999, 12, 31) - EPOCH).days
+_DEFAULT_COUNTRY = "VN"
+
+_RECORD_KEYS = frozenset({0, 1, 2, 3, 4})
+_SUBJECT_KEYS = frozenset({1, 2, 3, 4})
+_VACCINATION_KEYS = frozenset({1, 2, 3, 4, 5, 6, 7})
+_TEST_KEYS = frozenset({1, 2, 5, 6, 8})
+_RECOVERY_KEYS = frozenset({1, 6, 9, 10, 11})
+
+
+def matches(text: str) -> bool:
+    return text.startswith(PREFIX)
+
+
+# --- encoding ---------------------------------------------------------------------
+
+def _days(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def _optional(out: dict[int, Any], key: int, value: Any, default: Any) -> None:
+    # The issuer never writes a default value (smaller codes, one encoding).
+    if value != default and value is not None:
+        out[key] = value
+
+
+def record_to_cbor(cert: HealthCertificate) -> dict[int, Any]:
+    """The integer-keyed record map (claim -65537) for a certificate."""
+    s = cert.subject
+    if s.id_number is None:
+        raise InvalidCertificate("a VN1 certificate needs the subject's CCCD number")
+    year, month, day = parse_dob(s.dob)
+    subject: dict[int, Any] = {
+        1: s.id_number, 2: s.name,
+        3: _days(dt.date(year, month, day)) if month and day else s.dob,
+    }
+    _optional(subject, 4, s.sex and int(s.sex), None)
+    record: dict[int, Any] = {0: RECORD_VERSION, 1: subject}
+    if cert.vaccinations:
+        record[2] = [_vaccination_to_cbor(v) for v in cert.vaccinations]
+    if cert.tests:
+        record[3] = [_test_to_cbor(t) for t in cert.tests]
+    if cert.recoveries:
+        record[4] = [_recovery_to_cbor(r) for r in cert.recoveries]
+    return record
+
+
+def _vaccination_to_cbor(v: Vaccination) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    _optional(out, 1, v.disease, DISEASE_COVID19)
+    out[2] = PRODUCT_CODES.get(v.product, v.product)
+    out[3], out[4], out[5] = v.dose_number, v.doses_in_series, _days(v.date)
+    _optional(out, 6, v.country, _DEFAULT_COUNTRY)
+    _optional(out, 7, v.administering_unit, None)
+    return out
+
+
+def _test_to_cbor(t: Test) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    _optional(out, 1, t.disease, DISEASE_COVID19)
+    out[2], out[5], out[8] = t.test_type, int(t.sampled_at.timestamp()), t.result
+    _optional(out, 6, t.country, _DEFAULT_COUNTRY)
+    return out
+
+
+def _recovery_to_cbor(r: Recovery) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    _optional(out, 1, r.disease, DISEASE_COVID19)
+    _optional(out, 6, r.country, _DEFAULT_COUNTRY)
+    out[9], out[10], out[11] = _days(r.first_positive), _days(r.valid_from), _days(r.valid_until)
+    return out
+
+
+def claims_to_cbor(cert: HealthCertificate, *, issuer: str, iat: int, exp: int,
+                   cti: bytes) -> bytes:
+    return _cbor.dumps({CLAIM_ISS: issuer, CLAIM_IAT: iat, CLAIM_EXP: exp, CLAIM_CTI: cti,
+                        RECORD_CLAIM: record_to_cbor(cert)})
+
+
+def wrap(cose_bytes: bytes) -> str:
+    """``VN1:`` + Base45 of the COSE bytes, or of their zlib stream when that is
+    strictly shorter (level 9; on a tie the uncompressed form)."""
+    packed = zlib.compress(cose_bytes, 9)
+    return PREFIX + b45encode(packed if len(packed) < len(cose_bytes) else cose_bytes)
+
+
+def encode(
+    cert: HealthCertificate,
+    *,
+    key: cose.PrivateKey,
+    kid: bytes,
+    issuer: str,
+    iat: int,
+    exp: int,
+    cti: bytes,
+    deterministic: bool = False,
+) -> str:
+    """Sign and wrap a certificate; the algorithm follows from the key."""
+    alg = cose.algorithm_for_key(key)
+    if alg not in ALGORITHMS:
+        raise cose.KeyAlgorithmMismatch(f"VN1 allows ES256 and EdDSA keys, not {alg.value}")
+    payload = claims_to_cbor(cert, issuer=issuer, iat=iat, exp=exp, cti=cti)
+    return wrap(cose.encode_sign1(payload, alg=alg, key=key, kid=kid, deterministic=deterministic))
+
+
+# --- decoding ---------------------------------------------------------------------
+
+def unwrap(text: str, limits: Limits) -> bytes:
+    """Base45-decode and, for a zlib stream, inflate within the size cap."""
+    try:
+        data = b45decode(text[len(PREFIX):])
+    except Base45Error as exc:
+        raise Reject(Reason.BAD_BASE45, str(exc)) from None
+    return inflate_if_zlib(data, limits)
+
+
+def inflate_if_zlib(data: bytes, limits: Limits) -> bytes:
+    if data[:1] != b"\x78":
+        return data
+    d = zlib.decompressobj()
+    try:
+        # max_length stops a bomb after limit+1 bytes, never inflating it whole.
+        out = d.decompress(data, limits.max_decompressed + 1)
+    except zlib.error as exc:
+        raise Reject(Reason.BAD_COMPRESSION, str(exc)) from None
+    if len(out) > limits.max_decompressed:
+        raise Reject(Reason.DECOMPRESSED_TOO_LARGE,
+                     f"inflates to more than {limits.max_decompressed} bytes")
+    if not d.eof:
+        raise Reject(Reason.BAD_COMPRESSION, "zlib stream is truncated")
+    if d.unused_data:
+        raise Reject(Reason.TRAILING_DATA, "bytes after the zlib stream")
+    return out
+
+
+def decode_unverified(text: str, limits: Limits) -> Envelope:
+    msg = cose.decode_sign1(unwrap(text, limits), limits)
+    alg = cose.header_algorithm(msg)
+    if alg not in ALGORITHMS:
+        raise Reject(Reason.ALG_NOT_ALLOWED, f"{alg.value} is not allowed in VN1")
+    kid = msg.protected.get(cose.HEADER_KID)
+    other = msg.unprotected.get(cose.HEADER_KID)
+    if kid is None:
+        # VN1 is strict: the kid must be covered by the signature.
+        raise Reject(Reason.MISSING_KID, "no kid in the protected header")
+    if not isinstance(kid, bytes) or not kid:
+        raise Reject(Reason.BAD_COSE, "kid is not a byte string")
+    if other is not None and other != kid:
+        raise Reject(Reason.KID_CONFLICT, "unprotected kid differs from the protected kid")
+    return Envelope(format=NAME, alg=alg, kid=kid, signed=msg.to_be_signed,
+                    signature=msg.signature, open=lambda lim: open_payload(msg.payload, lim))
+
+
+def _fail(what: str) -> Reject:
+    return Reject(Reason.BAD_RECORD, what)
+
+
+def _int(value: object, what: str, low: int, high: int, reason: Reason = Reason.BAD_RECORD) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise Reject(reason, f"{what} must be an integer in {low}..{high}")
+    return value
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise _fail(f"{what} must be text")
+    return value
+
+
+def _day(value: object, what: str) -> dt.date:
+    return EPOCH + dt.timedelta(days=_int(value, what, _MIN_DAY, _MAX_DAY))
+
+
+def _map(value: object, what: str, allowed: frozenset[int]) -> dict[int, Any]:
+    if not isinstance(value, dict):
+        raise _fail(f"{what} must be a map")
+    unknown = set(value) - allowed
+    if unknown:
+        raise _fail(f"{what} has unknown keys {sorted(map(repr, unknown))}")
+    return value
+
+
+def _need(m: dict[int, Any], key: int, what: str) -> Any:
+    if key not in m:
+        raise _fail(f"{what} is missing")
+    return m[key]
+
+
+def _country(m: dict[int, Any]) -> str:
+    return _text(m.get(6, _DEFAULT_COUNTRY), "country")
+
+
+def _disease(m: dict[int, Any]) -> int:
+    return _int(m.get(1, DISEASE_COVID19), "disease", 1, 2**63 - 1)
+
+
+def _subject(m: dict[int, Any]) -> Subject:
+    s = _map(m, "subject", _SUBJECT_KEYS)
+    id_number = _text(_need(s, 1, "subject ID number"), "ID number")
+    if not (len(id_number) == 12 and id_number.isascii() and id_number.isdigit()):
+        raise Reject(Reason.CCCD_FORMAT, "ID number is not 12 digits")
+    raw_dob = _need(s, 3, "date of birth")
+    if isinstance(raw_dob, str):
+        if len(raw_dob) not in (4, 7):
+            raise _fail("a text date of birth must be YYYY or YYYY-MM")
+        dob = raw_dob
+    else:
+        dob = _day(raw_dob, "date of birth").isoformat()
+    sex = s.get(4)
+    if sex is not None:
+        _int(sex, "sex", 1, 2)
+    return Subject(id_number=id_number, name=_text(_need(s, 2, "name"), "name"), dob=dob, sex=sex)
+
+
+def _vaccination(m: object) -> Vaccination:
+    v = _map(m, "vaccination", _VACCINATION_KEYS)
+    product = _need(v, 2, "product")
+    if type(product) is int:
+        if product not in PRODUCT_NUMBERS:
+            raise _fail(f"unknown product number {product}")
+        product = PRODUCT_NUMBERS[product]
+    return Vaccination(
+        disease=_disease(v), product=_text(product, "product"),
+        dose_number=_need(v, 3, "dose number"), doses_in_series=_need(v, 4, "doses in series"),
+        date=_day(_need(v, 5, "vaccination date"), "vaccination date"),
+        country=_country(v), administering_unit=v.get(7))
+
+
+def _test(m: object) -> Test:
+    t = _map(m, "test", _TEST_KEYS)
+    seconds = _int(_need(t, 5, "sample time"), "sample time", -2208988800, MAX_TIME)
+    return Test(disease=_disease(t), test_type=_text(_need(t, 2, "test type"), "test type"),
+                sampled_at=dt.datetime.fromtimestamp(seconds, dt.timezone.utc),
+                result=_need(t, 8, "test result"), country=_country(t))
+
+
+def _recovery(m: object) -> Recovery:
+    r = _map(m, "recovery", _RECOVERY_KEYS)
+    return Recovery(disease=_disease(r), country=_country(r),
+                    first_positive=_day(_need(r, 9, "first positive"), "first positive"),
+                    valid_from=_day(_need(r, 10, "valid from"), "valid from"),
+                    valid_until=_day(_need(r, 11, "valid until"), "valid until"))
+
+
+def _events(record: dict[int, Any], key: int, build: Callable[[object], Any]) -> tuple[Any, ...]:
+    if key not in record:
+        return ()
+    events = record[key]
+    if not isinstance(events, list) or not events:
+        raise _fail("an event list must be a non-empty array")
+    return tuple(build(e) for e in events)
+
+
+def record_from_cbor(value: object) -> HealthCertificate:
+    if not isinstance(value, dict):
+        raise _fail("the record (claim -65537) is missing or not a map")
+    version = value.get(0)
+    if type(version) is not int:
+        raise _fail("record version is missing")
+    if version != RECORD_VERSION:
+        raise Reject(Reason.UNSUPPORTED_VERSION, f"record version {version}")
+    record = _map(value, "record", _RECORD_KEYS)
+    try:
+        return HealthCertificate(
+            subject=_subject(_need(record, 1, "subject")),
+            vaccinations=_events(record, 2, _vaccination),
+            tests=_events(record, 3, _test),
+            recoveries=_events(record, 4, _recovery))
+    except InvalidCertificate as exc:
+        raise _fail(str(exc)) from None
+
+
+def _time(claims: dict[Any, Any], key: int, what: str) -> dt.datetime:
+    if key not in claims:
+        raise Reject(Reason.BAD_CLAIMS, f"{what} is missing")
+    seconds = _int(claims[key], what, 0, MAX_TIME, Reason.BAD_CLAIMS)
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+def open_payload(payload: bytes, limits: Limits) -> Contents:
+    """Decode the CWT claims and the record (after the signature holds)."""
+    claims = _cbor.loads(payload, limits, malformed=Reason.BAD_CLAIMS)
+    if not isinstance(claims, dict):
+        raise Reject(Reason.BAD_CLAIMS, "CWT claims are not a map")
+    issuer = claims.get(CLAIM_ISS)
+    if not isinstance(issuer, str) or not issuer:
+        raise Reject(Reason.BAD_CLAIMS, "issuer (iss) is missing or not text")
+    issued_at, expires_at = _time(claims, CLAIM_IAT, "iat"), _time(claims, CLAIM_EXP, "exp")
+    if expires_at < issued_at:
+        raise Reject(Reason.BAD_CLAIMS, "exp is before iat")
+    cti = claims.get(CLAIM_CTI)
+    if not isinstance(cti, bytes) or not 8 <= len(cti) <= 16:
+        raise Reject(Reason.BAD_CLAIMS, "cti must be 8 to 16 bytes")
+    return Contents(certificate=record_from_cbor(claims.get(RECORD_CLAIM)), issuer=issuer,
+                    issued_at=issued_at, expires_at=expires_at, certificate_id=cti.hex())

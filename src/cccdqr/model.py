@@ -1,0 +1,246 @@
+"""Immutable, format-neutral values: a health certificate and its parts.
+
+Every format (VN1, EU DCC, SHC, VDS-NC) decodes into these types, so policy and
+identity binding work the same on each. Invariants are checked once, at
+construction; decoders turn a failed check into a reason code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidCertificate
+
+__all__ = [
+    "DISEASE_COVID19",
+    "RESULT_DETECTED",
+    "RESULT_NOT_DETECTED",
+    "TEST_NAA",
+    "TEST_RAT",
+    "HealthCertificate",
+    "Recovery",
+    "Sex",
+    "Subject",
+    "Test",
+    "Vaccination",
+]
+
+DISEASE_COVID19 = 840539006
+"""SNOMED CT: COVID-19."""
+TEST_NAA = "LP6464-4"
+"""LOINC: nucleic acid amplification test (PCR)."""
+TEST_RAT = "LP217198-3"
+"""LOINC: rapid antigen test."""
+RESULT_NOT_DETECTED = 260415000
+RESULT_DETECTED = 260373001
+
+_FROZEN = dict(frozen=True, slots=True, kw_only=True)
+_DOB = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MIN_YEAR = 1900
+
+
+class Sex(enum.IntEnum):
+    """As the VN1 wire encodes it; the CCCD number's sex digit agrees with it."""
+
+    MALE = 1
+    FEMALE = 2
+
+
+def _fail(message: str) -> InvalidCertificate:
+    return InvalidCertificate(message)
+
+
+def _check_int(value: object, name: str, low: int, high: int) -> None:
+    if type(value) is not int or not low <= value <= high:
+        raise _fail(f"{name} must be an integer in {low}..{high}, got {value!r}")
+
+
+def _check_text(value: object, name: str, max_len: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > max_len:
+        raise _fail(f"{name} must be non-empty text of at most {max_len} characters")
+    if _CONTROL.search(value):
+        raise _fail(f"{name} must not contain control characters")
+    return unicodedata.normalize("NFC", value)
+
+
+def _check_date(value: object, name: str) -> None:
+    # datetime is a subclass of date: a timestamp where a day is meant is a bug.
+    if type(value) is not dt.date or value.year < MIN_YEAR:
+        raise _fail(f"{name} must be a datetime.date from {MIN_YEAR} on, got {value!r}")
+
+
+def _check_country(value: object) -> None:
+    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
+        raise _fail(f"country must be an ISO 3166-1 alpha-2 code, got {value!r}")
+
+
+def _set(obj: object, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def parse_dob(text: str) -> tuple[int, int | None, int | None]:
+    """Split an ISO date of birth (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``)."""
+    m = _DOB.fullmatch(text)
+    if not m:
+        raise _fail(f"date of birth must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
+    year, month, day = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
+    try:
+        dt.date(year, month or 1, day or 1)
+    except ValueError:
+        raise _fail(f"date of birth is not a real date: {text!r}") from None
+    if year < MIN_YEAR:
+        raise _fail(f"date of birth before {MIN_YEAR}: {text!r}")
+    return year, month, day
+
+
+@dataclass(**_FROZEN)
+class Subject:
+    """The person. ``dob`` is ISO 8601 at the precision known: ``1990-05-17``,
+    ``1990-05`` or ``1990``. ``id_number`` is the 12-digit CCCD number, or
+    ``None`` for formats that carry none (EU DCC, SHC)."""
+
+    name: str
+    dob: str
+    id_number: str | None = None
+    sex: Sex | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "name", _check_text(self.name, "name"))
+        if not isinstance(self.dob, str):
+            raise _fail("dob must be a string (YYYY, YYYY-MM or YYYY-MM-DD)")
+        parse_dob(self.dob)
+        if self.id_number is not None and (
+            not isinstance(self.id_number, str)
+            or len(self.id_number) != 12
+            or not self.id_number.isascii()
+            or not self.id_number.isdigit()
+        ):
+            raise _fail("id_number must be exactly 12 ASCII digits")
+        if self.sex is not None:
+            if type(self.sex) is int and self.sex in (1, 2):
+                _set(self, "sex", Sex(self.sex))
+            elif not isinstance(self.sex, Sex):
+                raise _fail(f"sex must be Sex.MALE or Sex.FEMALE, got {self.sex!r}")
+
+    @property
+    def birth_year(self) -> int:
+        return parse_dob(self.dob)[0]
+
+    @property
+    def birth_date(self) -> dt.date | None:
+        """The full date of birth, or ``None`` when only the year or month is known."""
+        year, month, day = parse_dob(self.dob)
+        return dt.date(year, month, day) if month and day else None
+
+
+@dataclass(**_FROZEN)
+class Vaccination:
+    """One dose. ``product`` is an EU value-set code (``EU/1/20/1528``) or a
+    national code (``VN-NANOCOVAX``); see :mod:`cccdqr.products`."""
+
+    product: str
+    dose_number: int
+    doses_in_series: int
+    date: dt.date
+    country: str = "VN"
+    disease: int = DISEASE_COVID19
+    administering_unit: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "product", _check_text(self.product, "product", 64))
+        _check_int(self.dose_number, "dose_number", 1, 99)
+        _check_int(self.doses_in_series, "doses_in_series", 1, 99)
+        _check_date(self.date, "date")
+        _check_country(self.country)
+        _check_int(self.disease, "disease", 1, 2**63 - 1)
+        if self.administering_unit is not None:
+            _set(self, "administering_unit",
+                 _check_text(self.administering_unit, "administering_unit", 100))
+
+
+@dataclass(**_FROZEN)
+class Test:
+    """One test. ``sampled_at`` is an aware datetime in whole seconds."""
+
+    __test__ = False  # not a pytest test class
+
+    test_type: str
+    sampled_at: dt.datetime
+    result: int
+    country: str = "VN"
+    disease: int = DISEASE_COVID19
+
+    def __post_init__(self) -> None:
+        _set(self, "test_type", _check_text(self.test_type, "test_type", 32))
+        at = self.sampled_at
+        if not isinstance(at, dt.datetime) or at.tzinfo is None or at.microsecond:
+            raise _fail("sampled_at must be a timezone-aware datetime in whole seconds")
+        if not MIN_YEAR <= at.astimezone(dt.timezone.utc).year <= 9998:
+            raise _fail("sampled_at is out of range")
+        _check_int(self.result, "result", 1, 2**63 - 1)
+        _check_country(self.country)
+        _check_int(self.disease, "disease", 1, 2**63 - 1)
+
+    @property
+    def detected(self) -> bool:
+        return self.result == RESULT_DETECTED
+
+
+@dataclass(**_FROZEN)
+class Recovery:
+    """Recovery from an infection first detected on ``first_positive``."""
+
+    first_positive: dt.date
+    valid_from: dt.date
+    valid_until: dt.date
+    country: str = "VN"
+    disease: int = DISEASE_COVID19
+
+    def __post_init__(self) -> None:
+        for name in ("first_positive", "valid_from", "valid_until"):
+            _check_date(getattr(self, name), name)
+        if self.valid_from > self.valid_until:
+            raise _fail("valid_from is after valid_until")
+        _check_country(self.country)
+        _check_int(self.disease, "disease", 1, 2**63 - 1)
+
+
+@dataclass(**_FROZEN)
+class HealthCertificate:
+    """A person and at least one vaccination, test or recovery."""
+
+    subject: Subject
+    vaccinations: tuple[Vaccination, ...] = ()
+    tests: tuple[Test, ...] = ()
+    recoveries: tuple[Recovery, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.subject, Subject):
+            raise _fail("subject must be a Subject")
+        for name, kind in (("vaccinations", Vaccination), ("tests", Test),
+                           ("recoveries", Recovery)):
+            events = getattr(self, name)
+            if isinstance(events, list):
+                events = tuple(events)
+                _set(self, name, events)
+            if not isinstance(events, tuple) or not all(isinstance(e, kind) for e in events):
+                raise _fail(f"{name} must be a tuple of {kind.__name__}")
+        if not (self.vaccinations or self.tests or self.recoveries):
+            raise _fail("a certificate needs at least one vaccination, test or recovery")
+
+    @property
+    def record_types(self) -> frozenset[str]:
+        """``{"v", "t", "r"}`` subset: which kinds of event this certificate holds."""
+        kinds = (("v", self.vaccinations), ("t", self.tests), ("r", self.recoveries))
+        return frozenset(k for k, events in kinds if events)
+
+    def replace(self, **changes: Any) -> HealthCertificate:
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,188 @@
+"""Verdict classes and reason codes, with English and Vietnamese messages.
+
+A reason's string value is stable: it is printed for staff to read out to
+support and stored in logs, so it is never renamed. New reasons are appended.
+
+The order in which checks run (and so which reason comes first) is fixed:
+text layer -> decompression -> COSE structure -> algorithm and kid -> key
+lookup -> signature -> claims and record -> times -> revocation -> content.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal
+
+__all__ = ["Lang", "Reason", "Status"]
+
+Lang = Literal["en", "vi"]
+
+
+class Status(enum.Enum):
+    """The three verdict classes staff must tell apart."""
+
+    VALID = "VALID"
+    INVALID = "INVALID"
+    """Proven bad: tampered, wrong signature, expired, revoked, malformed."""
+    CANNOT_CHECK = "CANNOT_CHECK"
+    """Not proof of forgery: unknown issuer or key, trust data missing or stale."""
+
+    def message(self, lang: Lang = "en") -> str:
+        return _STATUS_TEXT[self][0 if lang == "en" else 1]
+
+
+_STATUS_TEXT = {
+    Status.VALID: ("Valid", "Hợp lệ"),
+    Status.INVALID: ("Invalid", "Không hợp lệ"),
+    Status.CANNOT_CHECK: ("Cannot check", "Không thể kiểm tra"),
+}
+
+
+class Reason(enum.Enum):
+    """Why a code did not verify (or, for warnings, what the verdict leaves out)."""
+
+    # text layer
+    EMPTY_INPUT = "EMPTY_INPUT"
+    INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
+    NOT_TEXT = "NOT_TEXT"
+    UNKNOWN_FORMAT = "UNKNOWN_FORMAT"
+    BAD_BASE45 = "BAD_BASE45"
+    # decompression
+    BAD_COMPRESSION = "BAD_COMPRESSION"
+    DECOMPRESSED_TOO_LARGE = "DECOMPRESSED_TOO_LARGE"
+    # COSE / CBOR structure
+    BAD_COSE = "BAD_COSE"
+    CBOR_TOO_DEEP = "CBOR_TOO_DEEP"
+    CBOR_TOO_MANY_ITEMS = "CBOR_TOO_MANY_ITEMS"
+    DUPLICATE_KEY = "DUPLICATE_KEY"
+    TRAILING_DATA = "TRAILING_DATA"
+    # algorithm and kid
+    ALG_NOT_ALLOWED = "ALG_NOT_ALLOWED"
+    MISSING_KID = "MISSING_KID"
+    KID_CONFLICT = "KID_CONFLICT"
+    # key lookup
+    UNKNOWN_KID = "UNKNOWN_KID"
+    ALG_KEY_MISMATCH = "ALG_KEY_MISMATCH"
+    KEY_OUTSIDE_VALIDITY = "KEY_OUTSIDE_VALIDITY"
+    # signature
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    # claims and record
+    BAD_CLAIMS = "BAD_CLAIMS"
+    BAD_RECORD = "BAD_RECORD"
+    UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION"
+    ISSUER_MISMATCH = "ISSUER_MISMATCH"
+    RECORD_TYPE_NOT_ALLOWED = "RECORD_TYPE_NOT_ALLOWED"
+    # times
+    NOT_YET_VALID = "NOT_YET_VALID"
+    EXPIRED = "EXPIRED"
+    # content: the CCCD number
+    CCCD_FORMAT = "CCCD_FORMAT"
+    CCCD_UNKNOWN_PROVINCE = "CCCD_UNKNOWN_PROVINCE"
+    CCCD_CENTURY_MISMATCH = "CCCD_CENTURY_MISMATCH"
+    CCCD_BIRTH_YEAR_MISMATCH = "CCCD_BIRTH_YEAR_MISMATCH"
+    CCCD_SEX_MISMATCH = "CCCD_SEX_MISMATCH"
+    # a bug in cccdqr, never the holder's fault
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    # warnings: never the primary reason of a rejection
+    REVOCATION_NOT_CHECKED = "REVOCATION_NOT_CHECKED"
+
+    @property
+    def status(self) -> Status | None:
+        """The verdict class this reason implies; ``None`` for a warning."""
+        return _TABLE[self][0]
+
+    @property
+    def is_warning(self) -> bool:
+        return _TABLE[self][0] is None
+
+    def message(self, lang: Lang = "en") -> str:
+        return _TABLE[self][1 if lang == "en" else 2]
+
+
+_I, _C, _W = Status.INVALID, Status.CANNOT_CHECK, None
+
+_TABLE: dict[Reason, tuple[Status | None, str, str]] = {
+    Reason.EMPTY_INPUT: (_I, "Nothing was scanned.", "Không có dữ liệu được quét."),
+    Reason.INPUT_TOO_LARGE: (
+        _I, "The code is larger than any certificate.", "Mã lớn hơn mọi chứng nhận hợp lệ."),
+    Reason.NOT_TEXT: (
+        _I, "The code does not hold text.", "Mã không chứa văn bản."),
+    Reason.UNKNOWN_FORMAT: (
+        _I, "Not a health certificate this verifier knows.",
+        "Không phải chứng nhận y tế mà trình kiểm tra này hỗ trợ."),
+    Reason.BAD_BASE45: (
+        _I, "The code's text is damaged (bad Base45).", "Nội dung mã bị hỏng (Base45 sai)."),
+    Reason.BAD_COMPRESSION: (
+        _I, "The code's data is damaged (bad compression).",
+        "Dữ liệu mã bị hỏng (lỗi nén)."),
+    Reason.DECOMPRESSED_TOO_LARGE: (
+        _I, "The code unpacks to more data than allowed.",
+        "Dữ liệu giải nén vượt quá giới hạn cho phép."),
+    Reason.BAD_COSE: (
+        _I, "The signed structure is malformed.", "Cấu trúc chữ ký không đúng định dạng."),
+    Reason.CBOR_TOO_DEEP: (
+        _I, "The data is nested too deeply.", "Dữ liệu lồng nhau quá sâu."),
+    Reason.CBOR_TOO_MANY_ITEMS: (
+        _I, "The data has too many items.", "Dữ liệu có quá nhiều phần tử."),
+    Reason.DUPLICATE_KEY: (
+        _I, "The data repeats a field.", "Dữ liệu có trường bị lặp lại."),
+    Reason.TRAILING_DATA: (
+        _I, "Extra data follows the signed structure.",
+        "Có dữ liệu thừa sau cấu trúc chữ ký."),
+    Reason.ALG_NOT_ALLOWED: (
+        _I, "The signature algorithm is not allowed.", "Thuật toán chữ ký không được phép."),
+    Reason.MISSING_KID: (
+        _I, "The code does not name its signing key.", "Mã không ghi khóa ký."),
+    Reason.KID_CONFLICT: (
+        _I, "The code names two different signing keys.", "Mã ghi hai khóa ký khác nhau."),
+    Reason.UNKNOWN_KID: (
+        _C, "The signing key is not in the trust list.",
+        "Khóa ký không có trong danh sách tin cậy."),
+    Reason.ALG_KEY_MISMATCH: (
+        _I, "The signature algorithm does not match the issuer's key.",
+        "Thuật toán chữ ký không khớp với khóa của đơn vị cấp."),
+    Reason.KEY_OUTSIDE_VALIDITY: (
+        _I, "The issuer's key is not valid at this time.",
+        "Khóa của đơn vị cấp không còn hiệu lực tại thời điểm này."),
+    Reason.BAD_SIGNATURE: (
+        _I, "The signature is not valid: the code was altered or forged.",
+        "Chữ ký không hợp lệ: mã đã bị sửa hoặc giả mạo."),
+    Reason.BAD_CLAIMS: (
+        _I, "The certificate's header fields are missing or malformed.",
+        "Thông tin chung của chứng nhận bị thiếu hoặc sai định dạng."),
+    Reason.BAD_RECORD: (
+        _I, "The health record is missing or malformed.",
+        "Hồ sơ sức khỏe bị thiếu hoặc sai định dạng."),
+    Reason.UNSUPPORTED_VERSION: (
+        _C, "The record version is newer than this verifier.",
+        "Phiên bản hồ sơ mới hơn trình kiểm tra này."),
+    Reason.ISSUER_MISMATCH: (
+        _I, "The certificate names another issuer than its signing key.",
+        "Chứng nhận ghi đơn vị cấp khác với khóa đã ký."),
+    Reason.RECORD_TYPE_NOT_ALLOWED: (
+        _I, "The issuer's key may not sign this kind of record.",
+        "Khóa của đơn vị cấp không được phép ký loại hồ sơ này."),
+    Reason.NOT_YET_VALID: (
+        _I, "The certificate is not valid yet.", "Chứng nhận chưa có hiệu lực."),
+    Reason.EXPIRED: (_I, "The certificate has expired.", "Chứng nhận đã hết hạn."),
+    Reason.CCCD_FORMAT: (
+        _I, "The ID number is not 12 digits.", "Số CCCD không gồm 12 chữ số."),
+    Reason.CCCD_UNKNOWN_PROVINCE: (
+        _I, "The ID number's province code is unknown.",
+        "Mã tỉnh trong số CCCD không tồn tại."),
+    Reason.CCCD_CENTURY_MISMATCH: (
+        _I, "The ID number's century digit does not match the date of birth.",
+        "Mã thế kỷ trong số CCCD không khớp với ngày sinh."),
+    Reason.CCCD_BIRTH_YEAR_MISMATCH: (
+        _I, "The ID number's birth year does not match the date of birth.",
+        "Năm sinh trong số CCCD không khớp với ngày sinh."),
+    Reason.CCCD_SEX_MISMATCH: (
+        _I, "The ID number's sex digit does not match the holder's sex.",
+        "Mã giới tính trong số CCCD không khớp với giới tính."),
+    Reason.INTERNAL_ERROR: (
+        _C, "The verifier failed unexpectedly; please report this.",
+        "Trình kiểm tra gặp lỗi ngoài dự kiến; vui lòng báo lỗi."),
+    Reason.REVOCATION_NOT_CHECKED: (
+        _W, "Revocation was not checked (no revocation list given).",
+        "Chưa kiểm tra thu hồi (không có danh sách thu hồi)."),
+}

@@ -1,0 +1,97 @@
+"""The values ``verify`` and ``inspect`` return. They serialise to JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from .model import HealthCertificate
+from .reasons import Lang, Reason, Status
+
+__all__ = ["Inspection", "VerificationResult"]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value if not isinstance(value, int) else int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, bytes):
+        return value.hex()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerificationResult:
+    """What ``verify`` found. ``reasons[0]`` is the primary reason: the first
+    failing check in the documented order. ``certificate`` is set only when the
+    signature held (``signature_verified``), even if a later check failed."""
+
+    status: Status
+    reasons: tuple[Reason, ...] = ()
+    warnings: tuple[Reason, ...] = ()
+    format: str | None = None
+    alg: str | None = None
+    kid: bytes | None = None
+    signature_verified: bool = False
+    certificate: HealthCertificate | None = None
+    issuer: str | None = None
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    certificate_id: str | None = None
+    detail: str = ""
+    """Technical detail of the primary reason, in English, for logs and support."""
+
+    @property
+    def valid(self) -> bool:
+        return self.status is Status.VALID
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.reasons[0] if self.reasons else None
+
+    def message(self, lang: Lang = "en") -> str:
+        """The verdict and its primary reason as one line for staff."""
+        head = self.status.message(lang)
+        return f"{head}: {self.reasons[0].message(lang)}" if self.reasons else head
+
+    def to_dict(self, *, personal: bool = True) -> dict[str, Any]:
+        """JSON-ready dict. ``personal=False`` leaves out the certificate and the
+        certificate id (for logs that must hold no personal data)."""
+        out: dict[str, Any] = {"valid": self.valid}
+        for f in dataclasses.fields(self):
+            if not personal and f.name in ("certificate", "certificate_id"):
+                continue
+            out[f.name] = _jsonable(getattr(self, f.name))
+        out["messages"] = {"en": self.message("en"), "vi": self.message("vi")}
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inspection:
+    """What ``inspect`` decoded *without checking any signature*.
+
+    Nothing here is verified: it is for debugging and support, never for a
+    verdict. ``problems`` lists what stopped decoding, if anything did."""
+
+    verified: bool = False
+    format: str | None = None
+    alg: str | None = None
+    kid: bytes | None = None
+    certificate: HealthCertificate | None = None
+    issuer: str | None = None
+    issued_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    certificate_id: str | None = None
+    problems: tuple[Reason, ...] = ()
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}

@@ -1,0 +1,300 @@
+"""TrustStore: the keys a verifier accepts, by kid, with their limits.
+
+Each :class:`TrustedKey` carries its algorithm (which must fit the key type:
+no algorithm confusion), the issuer it speaks for, a validity window and the
+record types it may sign. A store is immutable once built; ``with_key`` and
+friends return new stores. ``parse_json`` takes bytes, ``load`` is a thin
+shell that reads a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from .cose import (
+    Algorithm,
+    PublicKey,
+    algorithm_for_key,
+    certificate_kid,
+    check_key_algorithm,
+    key_fits,
+    spki_kid,
+)
+from .errors import KeyAlgorithmMismatch, TrustListError
+
+__all__ = ["TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
+
+TRUST_LIST_FORMAT = "cccdqr-trust-list"
+RECORD_TYPES = frozenset("vtr")
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
+    if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+        raise TypeError(f"{name} must be a timezone-aware datetime")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrustedKey:
+    """One public key a verifier trusts, and what it is trusted for."""
+
+    kid: bytes
+    public_key: PublicKey
+    alg: Algorithm
+    issuer: str | None = None
+    """The issuer (e.g. country ``"VN"``) this key speaks for; checked against
+    the certificate's issuer claim when both are set."""
+    not_before: dt.datetime | None = None
+    not_after: dt.datetime | None = None
+    record_types: frozenset[str] = RECORD_TYPES
+    """Subset of ``{"v", "t", "r"}``: vaccination, test, recovery."""
+    certificate: x509.Certificate | None = field(default=None, compare=False)
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kid, bytes) or not self.kid:
+            raise TypeError("kid must be non-empty bytes")
+        if not isinstance(self.alg, Algorithm):
+            raise TypeError("alg must be an Algorithm")
+        if not key_fits(self.alg, self.public_key):
+            raise KeyAlgorithmMismatch(
+                f"{self.alg.value} does not fit a {type(self.public_key).__name__}")
+        _utc(self.not_before, "not_before")
+        _utc(self.not_after, "not_after")
+        types = frozenset(self.record_types)
+        if not types or not types <= RECORD_TYPES:
+            raise ValueError("record_types must be a non-empty subset of 'vtr'")
+        object.__setattr__(self, "record_types", types)
+
+    def valid_at(self, now: dt.datetime, skew: dt.timedelta = dt.timedelta(0)) -> bool:
+        if self.not_before is not None and now + skew < self.not_before:
+            return False
+        return self.not_after is None or now - skew <= self.not_after
+
+    @property
+    def index_kids(self) -> tuple[bytes, ...]:
+        """Every kid this key is found under: its own, and for a certificate both
+        the key's SPKI kid (VN1) and the certificate's kid (EU DCC)."""
+        kids = [self.kid]
+        if self.certificate is not None:
+            kids += [spki_kid(self.public_key), certificate_kid(self.certificate)]
+        return tuple(dict.fromkeys(kids))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kid": base64.b64encode(self.kid).decode(), "alg": self.alg.value}
+        if self.certificate is not None:
+            out["certificate"] = self.certificate.public_bytes(
+                serialization.Encoding.PEM).decode()
+        else:
+            out["public_key"] = self.public_key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode()
+        if self.issuer is not None:
+            out["issuer"] = self.issuer
+        if self.not_before is not None:
+            out["not_before"] = _iso(self.not_before)
+        if self.not_after is not None:
+            out["not_after"] = _iso(self.not_after)
+        out["record_types"] = "".join(t for t in "vtr" if t in self.record_types)
+        if self.label is not None:
+            out["label"] = self.label
+        return out
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _load_public_key(data: bytes) -> PublicKey:
+    try:
+        key = (serialization.load_pem_public_key(data) if data.lstrip().startswith(b"-----")
+               else serialization.load_der_public_key(data))
+    except ValueError as exc:
+        raise TrustListError(f"not a public key: {exc}") from None
+    algorithm_for_key(key)  # type: ignore[arg-type]  # refuses unsupported key types
+    return key  # type: ignore[return-value]
+
+
+def _load_certificate(data: bytes) -> x509.Certificate:
+    try:
+        return (x509.load_pem_x509_certificate(data) if data.lstrip().startswith(b"-----")
+                else x509.load_der_x509_certificate(data))
+    except ValueError as exc:
+        raise TrustListError(f"not an X.509 certificate: {exc}") from None
+
+
+def make_trusted_key(
+    key: PublicKey | bytes,
+    *,
+    alg: Algorithm | str | None = None,
+    kid: bytes | None = None,
+    issuer: str | None = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+    record_types: Iterable[str] = RECORD_TYPES,
+    label: str | None = None,
+) -> TrustedKey:
+    """A TrustedKey for a public key (object, PEM or DER). ``alg`` defaults to the
+    key's algorithm; an ``alg`` that does not fit the key raises, never tried."""
+    public = _load_public_key(key) if isinstance(key, bytes) else key
+    algorithm = Algorithm(alg) if isinstance(alg, str) else alg
+    if algorithm is None:
+        algorithm = algorithm_for_key(public)
+    check_key_algorithm(algorithm, public)
+    return TrustedKey(kid=kid or spki_kid(public), public_key=public, alg=algorithm,
+                      issuer=issuer, not_before=not_before, not_after=not_after,
+                      record_types=frozenset(record_types), label=label)
+
+
+def make_trusted_certificate(
+    cert: x509.Certificate | bytes,
+    *,
+    alg: Algorithm | str | None = None,
+    issuer: str | None = None,
+    record_types: Iterable[str] = RECORD_TYPES,
+    label: str | None = None,
+) -> TrustedKey:
+    """A TrustedKey for an X.509 signer certificate (object, PEM or DER). Its window
+    is the certificate's; it is found under both its SPKI kid and its certificate
+    kid. ``issuer`` defaults to the subject's country (C) when present."""
+    certificate = _load_certificate(cert) if isinstance(cert, bytes) else cert
+    public = certificate.public_key()
+    if issuer is None:
+        countries = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
+        issuer = str(countries[0].value) if countries else None
+    base = make_trusted_key(public, alg=alg, kid=certificate_kid(certificate),  # type: ignore[arg-type]
+                            issuer=issuer,
+                            not_before=certificate.not_valid_before_utc,
+                            not_after=certificate.not_valid_after_utc,
+                            record_types=record_types, label=label)
+    return TrustedKey(kid=base.kid, public_key=base.public_key, alg=base.alg, issuer=base.issuer,
+                      not_before=base.not_before, not_after=base.not_after,
+                      record_types=base.record_types, certificate=certificate, label=label)
+
+
+class TrustStore:
+    """An immutable set of trusted keys, indexed by kid."""
+
+    __slots__ = ("_keys", "_by_kid")
+
+    def __init__(self, keys: Iterable[TrustedKey] = ()) -> None:
+        self._keys: tuple[TrustedKey, ...] = tuple(keys)
+        by_kid: dict[bytes, list[TrustedKey]] = {}
+        for entry in self._keys:
+            if not isinstance(entry, TrustedKey):
+                raise TypeError("TrustStore holds TrustedKey values")
+            for kid in entry.index_kids:
+                by_kid.setdefault(kid, []).append(entry)
+        self._by_kid = {kid: tuple(entries) for kid, entries in by_kid.items()}
+
+    def lookup(self, kid: bytes) -> tuple[TrustedKey, ...]:
+        """Every key filed under ``kid`` (several keys may share one; each is tried)."""
+        return self._by_kid.get(kid, ())
+
+    @property
+    def keys(self) -> tuple[TrustedKey, ...]:
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[TrustedKey]:
+        return iter(self._keys)
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._by_kid
+
+    def __repr__(self) -> str:
+        return f"TrustStore({len(self._keys)} keys)"
+
+    def with_key(self, entry: TrustedKey) -> TrustStore:
+        return TrustStore((*self._keys, entry))
+
+    def with_public_key(self, key: PublicKey | bytes, **options: Any) -> TrustStore:
+        """A new store that also trusts ``key``; options as :func:`make_trusted_key`."""
+        return self.with_key(make_trusted_key(key, **options))
+
+    def with_certificate(self, cert: x509.Certificate | bytes, **options: Any) -> TrustStore:
+        """A new store that also trusts a signer certificate's key."""
+        return self.with_key(make_trusted_certificate(cert, **options))
+
+    def without(self, kid: bytes) -> TrustStore:
+        """A new store without any key filed under ``kid``."""
+        return TrustStore(k for k in self._keys if kid not in k.index_kids)
+
+    # --- the JSON trust list -----------------------------------------------------
+
+    def to_json(self) -> str:
+        doc = {"format": TRUST_LIST_FORMAT, "version": 1,
+               "keys": [entry.to_json() for entry in self._keys]}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def save(self, path: PathLike) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.to_json())
+
+    @classmethod
+    def parse_json(cls, data: bytes | str) -> TrustStore:
+        """Read a cccdqr JSON trust list; :class:`TrustListError` when malformed."""
+        try:
+            doc = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TrustListError(f"trust list is not JSON: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("format") != TRUST_LIST_FORMAT:
+            raise TrustListError(f"not a {TRUST_LIST_FORMAT} document")
+        if doc.get("version") != 1:
+            raise TrustListError(f"unsupported trust list version {doc.get('version')!r}")
+        entries = doc.get("keys")
+        if not isinstance(entries, list):
+            raise TrustListError("trust list has no 'keys' array")
+        return cls(_entry_from_json(e, i) for i, e in enumerate(entries))
+
+    @classmethod
+    def load(cls, path: PathLike) -> TrustStore:
+        with open(path, "rb") as f:
+            return cls.parse_json(f.read())
+
+
+def _entry_from_json(e: object, index: int) -> TrustedKey:
+    where = f"trust list key #{index}"
+    if not isinstance(e, dict):
+        raise TrustListError(f"{where} is not an object")
+    try:
+        options: dict[str, Any] = {
+            "alg": e.get("alg"), "issuer": e.get("issuer"), "label": e.get("label"),
+            "record_types": e.get("record_types", "vtr"),
+        }
+        if "certificate" in e:
+            entry = make_trusted_certificate(e["certificate"].encode(), **options)
+            if "kid" in e and base64.b64decode(e["kid"], validate=True) not in entry.index_kids:
+                raise TrustListError(f"{where}: kid does not belong to the certificate")
+            return entry
+        kid = base64.b64decode(e["kid"], validate=True) if "kid" in e else None
+        return make_trusted_key(
+            e["public_key"].encode(), kid=kid,
+            not_before=_parse_time(e.get("not_before")),
+            not_after=_parse_time(e.get("not_after")), **options)
+    except TrustListError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise TrustListError(f"{where}: {exc}") from None
+
+
+def _parse_time(value: object) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TrustListError("times must be ISO 8601 strings")
+    t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise TrustListError(f"time {value!r} has no UTC offset")
+    return t

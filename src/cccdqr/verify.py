@@ -1,0 +1,202 @@
+"""verify(text, trust, *, now) -> VerificationResult. Never raises on input.
+
+The checks run in a fixed order and the first failure is the primary reason:
+
+1. text layer: empty, not text, too large, unknown format, bad Base45
+2. decompression: bad zlib, inflates past the cap
+3. COSE structure: malformed, CBOR limits, duplicate keys, trailing bytes
+4. algorithm and kid: not allowed, missing, conflicting
+5. key lookup: unknown kid (CANNOT_CHECK), algorithm not matching the key
+6. signature
+7. claims and record: structure, version, issuer the key speaks for, record
+   types the key may sign
+8. times: the key's window, iat (not yet valid), exp (expired)
+9. revocation
+10. content: the CCCD number's rules
+
+Steps 1-7 stop at the first failure; 8-10 all run once the signature holds, and
+every failure is listed. Nothing from the payload is read before step 6.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Iterator
+
+from . import cose
+from ._reject import Reject
+from .formats import detect
+from .formats._base import Contents, Envelope
+from .identity import check_cccd_number
+from .limits import Limits
+from .reasons import Reason, Status
+from .result import Inspection, VerificationResult
+from .trust import TrustedKey, TrustStore
+
+__all__ = ["DEFAULT_SKEW", "inspect", "verify", "verify_many"]
+
+DEFAULT_SKEW = dt.timedelta(minutes=5)
+DEFAULT_LIMITS = Limits()
+_WHITESPACE = " \t\r\n\x0b\x0c"
+
+
+def _check_input_type(text: object) -> None:
+    if not isinstance(text, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"expected str or bytes, not {type(text).__name__}")
+
+
+def _check_clock(now: object, skew: object) -> None:
+    if not isinstance(now, dt.datetime) or now.tzinfo is None:
+        raise TypeError("now must be a timezone-aware datetime")
+    if not isinstance(skew, dt.timedelta) or skew < dt.timedelta(0):
+        raise TypeError("skew must be a non-negative timedelta")
+
+
+def _to_text(data: object, limits: Limits) -> str:
+    """The scanned text with surrounding whitespace removed (scanners add CR/LF)."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > limits.max_input_chars * 4:
+            raise Reject(Reason.INPUT_TOO_LARGE, f"{len(raw)} bytes")
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Reject(Reason.NOT_TEXT, "input bytes are not UTF-8") from None
+    assert isinstance(data, str)
+    text = data.strip(_WHITESPACE)
+    if not text:
+        raise Reject(Reason.EMPTY_INPUT)
+    if len(text) > limits.max_input_chars:
+        raise Reject(Reason.INPUT_TOO_LARGE, f"{len(text)} characters")
+    return text
+
+
+def _envelope(text: str, limits: Limits) -> Envelope:
+    fmt = detect(text)
+    if fmt is None:
+        raise Reject(Reason.UNKNOWN_FORMAT)
+    envelope: Envelope = fmt.decode_unverified(text, limits)
+    return envelope
+
+
+def _find_key(env: Envelope, trust: TrustStore) -> TrustedKey:
+    """The trusted key whose signature holds; several keys may share a kid and
+    each that fits the algorithm is tried."""
+    candidates = trust.lookup(env.kid)
+    if not candidates:
+        raise Reject(Reason.UNKNOWN_KID, f"kid {env.kid.hex()} is not in the trust list")
+    fitting = [k for k in candidates if k.alg is env.alg]
+    if not fitting:
+        raise Reject(Reason.ALG_KEY_MISMATCH,
+                     f"{env.alg.value} header, trusted key is {candidates[0].alg.value}")
+    for key in fitting:
+        if cose.verify_bytes(env.alg, key.public_key, env.signature, env.signed):
+            return key
+    raise Reject(Reason.BAD_SIGNATURE)
+
+
+def _later_checks(
+    contents: Contents,
+    key: TrustedKey,
+    *,
+    now: dt.datetime,
+    skew: dt.timedelta,
+    allow_unlisted_province: bool,
+) -> list[Reason]:
+    """Steps 8-10: every failure, in order."""
+    found: list[Reason] = []
+    if not key.valid_at(now, skew):
+        found.append(Reason.KEY_OUTSIDE_VALIDITY)
+    if contents.issued_at is not None and contents.issued_at > now + skew:
+        found.append(Reason.NOT_YET_VALID)
+    if contents.expires_at is not None and contents.expires_at <= now - skew:
+        found.append(Reason.EXPIRED)
+    subject = contents.certificate.subject
+    if subject.id_number is not None:
+        found += check_cccd_number(subject.id_number, dob=subject.dob, sex=subject.sex,
+                                   allow_unlisted_province=allow_unlisted_province)
+    return found
+
+
+def verify(
+    text: str | bytes,
+    trust: TrustStore,
+    *,
+    now: dt.datetime,
+    skew: dt.timedelta = DEFAULT_SKEW,
+    limits: Limits = DEFAULT_LIMITS,
+    allow_unlisted_province: bool = False,
+) -> VerificationResult:
+    """Verify one scanned code at the clock ``now``.
+
+    Any ``str`` or ``bytes`` gives a result; only a wrong argument *type* (a
+    programmer error) raises. ``skew`` widens every time check both ways.
+    ``allow_unlisted_province`` accepts CCCD numbers whose province code is
+    not one of the 63 shipped (births registered abroad).
+    """
+    if not isinstance(trust, TrustStore):
+        raise TypeError("trust must be a TrustStore")
+    _check_input_type(text)
+    _check_clock(now, skew)
+    found: dict[str, Any] = {}
+    try:
+        env = _envelope(_to_text(text, limits), limits)
+        found.update(format=env.format, alg=env.alg.value, kid=env.kid)
+        key = _find_key(env, trust)
+        found["signature_verified"] = True
+        contents = env.open(limits)
+        found.update(certificate=contents.certificate, issuer=contents.issuer,
+                     issued_at=contents.issued_at, expires_at=contents.expires_at,
+                     certificate_id=contents.certificate_id)
+        if key.issuer is not None and contents.issuer != key.issuer:
+            raise Reject(Reason.ISSUER_MISMATCH,
+                         f"issuer {contents.issuer!r} but the key speaks for {key.issuer!r}")
+        not_allowed = contents.certificate.record_types - key.record_types
+        if not_allowed:
+            raise Reject(Reason.RECORD_TYPE_NOT_ALLOWED,
+                         f"key may sign {''.join(sorted(key.record_types))}")
+        reasons = _later_checks(contents, key, now=now, skew=skew,
+                                allow_unlisted_province=allow_unlisted_province)
+    except Reject as r:
+        return _result(found, (r.reason,), r.detail)
+    except Exception as exc:  # a bug in cccdqr: report it, never crash the checkpoint
+        return _result(found, (Reason.INTERNAL_ERROR,), f"{type(exc).__name__}: {exc}")
+    return _result(found, tuple(reasons), "")
+
+
+def _result(found: dict[str, Any], reasons: tuple[Reason, ...], detail: str) -> VerificationResult:
+    status = reasons[0].status if reasons else Status.VALID
+    assert status is not None
+    return VerificationResult(status=status, reasons=reasons,
+                              warnings=(Reason.REVOCATION_NOT_CHECKED,), detail=detail, **found)
+
+
+def verify_many(
+    texts: Iterable[str | bytes],
+    trust: TrustStore,
+    *,
+    now: dt.datetime,
+    **options: Any,
+) -> Iterator[VerificationResult]:
+    """Verify a stream lazily (bounded memory), one result per input, in order."""
+    for text in texts:
+        yield verify(text, trust, now=now, **options)
+
+
+def inspect(text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Inspection:
+    """Decode a code *without* checking its signature, for support and debugging.
+    The result says ``verified=False``; never base a verdict on it."""
+    _check_input_type(text)
+    found: dict[str, Any] = {}
+    try:
+        env = _envelope(_to_text(text, limits), limits)
+        found.update(format=env.format, alg=env.alg.value, kid=env.kid)
+        contents = env.open(limits)
+        found.update(certificate=contents.certificate, issuer=contents.issuer,
+                     issued_at=contents.issued_at, expires_at=contents.expires_at,
+                     certificate_id=contents.certificate_id)
+    except Reject as r:
+        return Inspection(problems=(r.reason,), detail=r.detail, **found)
+    except Exception as exc:
+        return Inspection(problems=(Reason.INTERNAL_ERROR,), detail=repr(exc), **found)
+    return Inspection(**found)
