@@ -30,6 +30,8 @@ from .model import (
     Subject,
     Test,
     Vaccination,
+    certificate_from_dict,
+    certificate_to_dict,
 )
 from .reasons import Reason, Status
 from .result import Inspection, VerificationResult
@@ -65,6 +67,8 @@ __all__ = [
     "TrustedKey",
     "Vaccination",
     "VerificationResult",
+    "certificate_from_dict",
+    "certificate_to_dict",
     "check_cccd_number",
     "describe_cccd_number",
     "inspect",

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ._json import jsonable
 from .errors import InvalidCertificate
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "Subject",
     "Test",
     "Vaccination",
+    "certificate_from_dict",
+    "certificate_to_dict",
 ]
 
 DISEASE_COVID19 = 840539006
@@ -244,3 +247,75 @@ class HealthCertificate:
 
     def replace(self, **changes: Any) -> HealthCertificate:
         return dataclasses.replace(self, **changes)
+
+
+# --- JSON form ----------------------------------------------------------------------
+# The JSON shape used by the CLI (`cccdqr issue --json`) and by VerificationResult:
+# field names as above, dates ISO 8601, sex as 1/2 or "male"/"female".
+
+_SEX_WORDS = {"male": Sex.MALE, "m": Sex.MALE, "nam": Sex.MALE,
+              "female": Sex.FEMALE, "f": Sex.FEMALE, "nữ": Sex.FEMALE, "nu": Sex.FEMALE}
+
+
+def _from_json_fields(kind: type[Any], data: object, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _fail(f"{what} must be an object")
+    known = {f.name for f in dataclasses.fields(kind)}
+    unknown = set(data) - known
+    if unknown:
+        raise _fail(f"{what} has unknown fields: {', '.join(sorted(unknown))}")
+    return dict(data)
+
+
+def _json_date(value: object, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+    except ValueError:
+        raise _fail(f"{what} is not an ISO date: {value!r}") from None
+
+
+def certificate_to_dict(certificate: HealthCertificate) -> dict[str, Any]:
+    """The JSON form of a certificate (the inverse of :func:`certificate_from_dict`)."""
+    out: dict[str, Any] = jsonable(certificate)
+    return out
+
+
+def certificate_from_dict(data: object) -> HealthCertificate:
+    """Build a certificate from its JSON form; :class:`InvalidCertificate` when wrong."""
+    try:
+        return _certificate_from_dict(data)
+    except TypeError as exc:  # a required field is missing
+        raise _fail(str(exc)) from None
+
+
+def _certificate_from_dict(data: object) -> HealthCertificate:
+    d = _from_json_fields(HealthCertificate, data, "certificate")
+    s = _from_json_fields(Subject, d.get("subject"), "subject")
+    sex = s.get("sex")
+    if isinstance(sex, str):
+        if sex.lower() not in _SEX_WORDS:
+            raise _fail(f"sex must be male or female, got {sex!r}")
+        s["sex"] = _SEX_WORDS[sex.lower()]
+    vaccinations = []
+    for v in d.get("vaccinations", ()):
+        v = _from_json_fields(Vaccination, v, "vaccination")
+        v["date"] = _json_date(v.get("date"), "vaccination date")
+        vaccinations.append(Vaccination(**v))
+    tests = []
+    for t in d.get("tests", ()):
+        t = _from_json_fields(Test, t, "test")
+        at = t.get("sampled_at")
+        if isinstance(at, str):
+            try:
+                t["sampled_at"] = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError:
+                raise _fail(f"sampled_at is not an ISO time: {at!r}") from None
+        tests.append(Test(**t))
+    recoveries = []
+    for r in d.get("recoveries", ()):
+        r = _from_json_fields(Recovery, r, "recovery")
+        for name in ("first_positive", "valid_from", "valid_until"):
+            r[name] = _json_date(r.get(name), name)
+        recoveries.append(Recovery(**r))
+    return HealthCertificate(subject=Subject(**s), vaccinations=tuple(vaccinations),
+                             tests=tuple(tests), recoveries=tuple(recoveries))

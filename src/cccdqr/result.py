@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import Any
 
+from ._json import jsonable
 from .model import HealthCertificate
 from .reasons import Lang, Reason, Status
 
 __all__ = ["Inspection", "VerificationResult"]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value if not isinstance(value, int) else int(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, bytes):
-        return value.hex()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +55,7 @@ class VerificationResult:
         for f in dataclasses.fields(self):
             if not personal and f.name in ("certificate", "certificate_id"):
                 continue
-            out[f.name] = _jsonable(getattr(self, f.name))
+            out[f.name] = jsonable(getattr(self, f.name))
         out["messages"] = {"en": self.message("en"), "vi": self.message("vi")}
         return out
 
@@ -94,4 +80,4 @@ class Inspection:
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
