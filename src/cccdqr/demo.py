@@ -1,0 +1,125 @@
+"""The end-to-end demo behind ``make demo`` (and ``cccdqr demo``).
+
+Makes a fresh TEST-ONLY signing key and a trust list, issues a certificate for
+a sample citizen, renders its QR to PNG, turns the PNG into a camera-like frame
+(tilted, blurred, noisy, JPEG-compressed, on a cluttered background), scans that
+frame back, verifies the text and prints the verdict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import sys
+from pathlib import Path
+
+from .issue import Issuer
+from .model import HealthCertificate, Sex, Subject, Vaccination
+from .reasons import Status
+from .trust import TrustStore
+from .verify import verify
+
+SAMPLE = HealthCertificate(
+    subject=Subject(id_number="079095012345", name="Nguyễn Văn An", dob="1995-08-15",
+                    sex=Sex.MALE),
+    vaccinations=(
+        Vaccination(product="EU/1/20/1528", dose_number=1, doses_in_series=2,
+                    date=dt.date(2021, 8, 1)),
+        Vaccination(product="EU/1/20/1528", dose_number=2, doses_in_series=2,
+                    date=dt.date(2021, 9, 1)),
+        Vaccination(product="EU/1/20/1507", dose_number=3, doses_in_series=2,
+                    date=dt.date(2022, 3, 15)),
+    ),
+)
+
+
+def camera_frame(png: bytes, *, seed: int = 7) -> bytes:
+    """A 1280x720 JPEG that looks like a webcam frame of the printed code."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
+    code = Image.open(io.BytesIO(png)).convert("L")
+    size = 300
+    code = code.resize((size, size), Image.Resampling.NEAREST)
+    code = code.rotate(9, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=225)
+    frame = Image.new("L", (1280, 720), 150)
+    draw = ImageDraw.Draw(frame)
+    for _ in range(40):  # clutter: boxes and lines
+        x, y = rng.randrange(1280), rng.randrange(720)
+        shade = rng.randrange(60, 220)
+        if rng.random() < 0.5:
+            draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(10, 120)), fill=shade)
+        else:
+            draw.line((x, y, rng.randrange(1280), rng.randrange(720)), fill=shade, width=3)
+    frame.paste(code, (520, 160))
+    frame = frame.filter(ImageFilter.GaussianBlur(1.0))
+    noise = Image.effect_noise((1280, 720), 12)
+    frame = Image.blend(frame, noise, 0.12)
+    out = io.BytesIO()
+    frame.save(out, "JPEG", quality=60)
+    return out.getvalue()
+
+
+def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from rich.console import Console
+
+    from .cli import print_verdict
+    from .qr import render, scan
+
+    console = Console(highlight=False)
+    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    console.rule("1. keys and trust list")
+    key = ec.generate_private_key(ec.SECP256R1())
+    key_path = out_dir / "TEST-ONLY-issuer-key.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    issuer = Issuer(key, issuer="VN")
+    trust = TrustStore([issuer.trusted_key(not_before=now - dt.timedelta(days=1),
+                                           not_after=now + dt.timedelta(days=730),
+                                           label="cccdqr demo TEST-ONLY key")])
+    trust.save(out_dir / "trust.json")
+    console.print(f"ES256 key {key_path} · trust list {out_dir / 'trust.json'} "
+                  f"(kid {issuer.kid.hex()})")
+
+    console.rule("2. issue")
+    text = issuer.issue(SAMPLE, now=now, valid_for=dt.timedelta(days=365))
+    (out_dir / "certificate.txt").write_text(text + "\n")
+    console.print(f"{SAMPLE.subject.name}, CCCD {SAMPLE.subject.id_number}, "
+                  f"{len(SAMPLE.vaccinations)} doses → {len(text)} characters")
+    console.print(text, style="dim")
+
+    console.rule("3. render")
+    qr = render(text, kind="png", error="M", scale=8)
+    qr.save(out_dir / "certificate.png")
+    console.print(f"{out_dir / 'certificate.png'}: QR version {qr.version}-{qr.error}, "
+                  f"{qr.mode} mode, {qr.modules}×{qr.modules} modules")
+
+    console.rule("4. scan a camera-like frame")
+    frame_path = out_dir / "camera.jpg"
+    frame_path.write_bytes(camera_frame(qr.data))
+    codes = scan(frame_path, backend="auto")
+    console.print(f"{frame_path}: {len(codes)} code(s) found"
+                  + (f" by {codes[0].backend}" if codes else ""))
+    if not codes:
+        console.print("no QR code found in the frame", style="bold red")
+        return 1
+    scanned = codes[0].text
+    console.print("scanned text equals issued text: "
+                  + ("yes" if scanned == text else "NO"))
+
+    console.rule("5. verify")
+    result = verify(scanned, trust, now=now)
+    for lang in ("vi", "en"):
+        print_verdict(result, lang)  # type: ignore[arg-type]
+    return 0 if result.status is Status.VALID else 1
+
+
+if __name__ == "__main__":
+    sys.exit(run_demo(Path(sys.argv[1] if len(sys.argv) > 1 else "demo-out")))
