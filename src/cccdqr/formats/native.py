@@ -260,7 +260,9 @@ def _vaccination(m: object) -> Vaccination:
     product = _need(v, 2, "product")
     if type(product) is int:
         if product not in PRODUCT_NUMBERS:
-            raise _fail(f"unknown product number {product}")
+            # Numbers are only ever appended: an unknown one is newer than this
+            # verifier, not proof of forgery (docs/decisions.md).
+            raise Reject(Reason.UNSUPPORTED_VERSION, f"unknown product number {product}")
         product = PRODUCT_NUMBERS[product]
     return Vaccination(
         disease=_disease(v), product=_text(product, "product"),
