@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, TypeGuard, Union
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -31,6 +31,7 @@ from .reasons import Reason
 
 __all__ = [
     "Algorithm",
+    "KeyAlgorithmMismatch",
     "PrivateKey",
     "PublicKey",
     "Sign1",
@@ -87,9 +88,9 @@ def key_fits(alg: Algorithm, key: PublicKey) -> bool:
 def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
     """The algorithm a key is used with: P-256 -> ES256, Ed25519 -> EdDSA,
     RSA (2048 bits or more) -> PS256. Any other key is refused, never guessed."""
-    public = key.public_key() if not _is_public(key) else key
+    public = key if _is_public(key) else key.public_key()  # type: ignore[union-attr]
     for alg in Algorithm:
-        if key_fits(alg, public):  # type: ignore[arg-type]
+        if key_fits(alg, public):
             return alg
     raise KeyAlgorithmMismatch(f"unsupported key type: {type(key).__name__}")
 
@@ -99,7 +100,7 @@ def check_key_algorithm(alg: Algorithm, key: PublicKey | PrivateKey) -> None:
         raise KeyAlgorithmMismatch(f"{alg.value} cannot be used with a {type(key).__name__}")
 
 
-def _is_public(key: object) -> bool:
+def _is_public(key: object) -> TypeGuard[PublicKey]:
     return isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
                             rsa.RSAPublicKey))
 
@@ -140,21 +141,23 @@ def sign_bytes(alg: Algorithm, key: PrivateKey, data: bytes, *, deterministic: b
 
 
 def verify_bytes(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes) -> bool:
-    """Check a raw COSE signature; ``False`` for any mismatch, never raises on input.
-    The caller has already checked that ``key`` fits ``alg``."""
+    """Check a raw COSE signature; ``False`` for any mismatch (a key of the wrong
+    type included), never raises on input."""
     try:
-        if alg is Algorithm.ES256:
+        if alg is Algorithm.ES256 and isinstance(key, ec.EllipticCurvePublicKey):
             if len(signature) != 64:
                 return False
             der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
                                        int.from_bytes(signature[32:], "big"))
-            key.verify(der, data, ec.ECDSA(hashes.SHA256()))  # type: ignore[call-arg, union-attr]
-        elif alg is Algorithm.EDDSA:
+            key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+        elif alg is Algorithm.EDDSA and isinstance(key, ed25519.Ed25519PublicKey):
             if len(signature) != 64:
                 return False
-            key.verify(signature, data)  # type: ignore[call-arg, union-attr]
+            key.verify(signature, data)
+        elif alg is Algorithm.PS256 and isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, data, _PSS_VERIFY, hashes.SHA256())
         else:
-            key.verify(signature, data, _PSS_VERIFY, hashes.SHA256())  # type: ignore[call-arg, union-attr]
+            return False
     except (InvalidSignature, ValueError):
         return False
     return True

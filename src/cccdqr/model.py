@@ -94,7 +94,9 @@ def parse_dob(text: str) -> tuple[int, int | None, int | None]:
     m = _DOB.fullmatch(text)
     if not m:
         raise _fail(f"date of birth must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
-    year, month, day = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
+    year = int(m[1])
+    month = int(m[2]) if m[2] else None
+    day = int(m[3]) if m[3] else None
     try:
         dt.date(year, month or 1, day or 1)
     except ValueError:

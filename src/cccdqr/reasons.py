@@ -96,7 +96,8 @@ class Reason(enum.Enum):
         return _TABLE[self][0] is None
 
     def message(self, lang: Lang = "en") -> str:
-        return _TABLE[self][1 if lang == "en" else 2]
+        _, english, vietnamese = _TABLE[self]
+        return english if lang == "en" else vietnamese
 
 
 _I, _C, _W = Status.INVALID, Status.CANNOT_CHECK, None
