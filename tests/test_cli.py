@@ -1,0 +1,199 @@
+"""The `cccdqr` command, run in-process: exit codes, files written, output."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from cccdqr import TrustStore
+from cccdqr.cli import default_lang, main
+
+AT = "2026-11-01T00:00:00Z"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    assert isinstance(code, int)
+    return code, out, err
+
+
+@pytest.fixture
+def issued(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, Path]:
+    key, trust, cert = tmp_path / "k.pem", tmp_path / "trust.json", tmp_path / "c.txt"
+    code, _, _ = run(capsys, "keygen", "--alg", "Ed25519", "--key-out", str(key),
+                     "--trust", str(trust), "--at", "2026-01-01T00:00Z")
+    assert code == 0
+    code, out, _ = run(capsys, "issue", "--key", str(key), "--id", "001303004567",
+                       "--name", "Trần Thị Bình", "--dob", "2003-02-11", "--sex", "female",
+                       "--dose", "EU/1/20/1528,1/2,2021-10-01", "--dose", "VN-NANOCOVAX,2/2,2021-11-01",
+                       "--at", AT, "--valid-days", "30")
+    assert code == 0 and out.startswith("VN1:")
+    cert.write_text(out)
+    return key, trust, cert
+
+
+def test_keygen_writes_a_private_key_only_the_owner_can_read(issued: tuple[Path, Path, Path]) -> None:
+    key, trust, _ = issued
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert b"PRIVATE KEY" in key.read_bytes()
+    store = TrustStore.load(trust)
+    assert len(store) == 1 and store.keys[0].issuer == "VN"
+
+
+def test_keygen_refuses_to_overwrite_a_key(issued: tuple[Path, Path, Path],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    key, trust, _ = issued
+    code, _, err = run(capsys, "keygen", "--key-out", str(key), "--trust", str(trust))
+    assert code == 2 and "--force" in err
+
+
+@pytest.mark.parametrize("at, lang, exit_code, word", [
+    ("2026-11-02T00:00Z", "en", 0, "VALID"),
+    ("2027-01-01T00:00Z", "en", 1, "EXPIRED"),
+    ("2027-01-01T00:00Z", "vi", 1, "hết hạn"),
+])
+def test_verify_exit_codes_and_language(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str],
+                                        at: str, lang: str, exit_code: int, word: str) -> None:
+    _, trust, cert = issued
+    code, out, _ = run(capsys, "verify", "--file", str(cert), "--trust", str(trust),
+                       "--at", at, "--lang", lang)
+    assert code == exit_code
+    assert word in out
+
+
+def test_verify_unknown_key_is_cannot_check(issued: tuple[Path, Path, Path], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, cert = issued
+    other = tmp_path / "other.json"
+    run(capsys, "keygen", "--key-out", str(tmp_path / "k2.pem"), "--trust", str(other))
+    code, out, _ = run(capsys, "verify", "--file", str(cert), "--trust", str(other), "--at", AT)
+    assert code == 3 and "UNKNOWN_KID" in out
+
+
+def test_verify_json_output(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, cert = issued
+    code, out, _ = run(capsys, "verify", "--json", "--file", str(cert), "--trust", str(trust),
+                       "--at", AT)
+    doc = json.loads(out)
+    assert code == 0 and doc["valid"] is True and doc["status"] == "VALID"
+    assert doc["certificate"]["subject"]["name"] == "Trần Thị Bình"
+    assert doc["certificate"]["vaccinations"][1]["product"] == "VN-NANOCOVAX"
+
+
+def test_verify_reads_stdin(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    _, trust, cert = issued
+    monkeypatch.setattr("sys.stdin", io.StringIO(cert.read_text() + "\r\n"))
+    code, _, _ = run(capsys, "verify", "--trust", str(trust), "--at", AT)
+    assert code == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ("verify", "--file", "/nonexistent/c.txt"),
+    ("verify", "VN1:X", "--trust", "/nonexistent/trust.json"),
+    ("verify", "VN1:X", "--trust", "/dev/null"),
+])
+def test_unreadable_input_exits_2(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str],
+                                  argv: tuple[str, ...]) -> None:
+    _, trust, _ = issued
+    if "--trust" not in argv:
+        argv = (*argv, "--trust", str(trust))
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and "cccdqr:" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "verify", "--at", "not-a-time", "--trust", "t.json")
+    assert code == 2
+
+
+def test_help_documents_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "verify", "--help")
+    assert code == 0
+    assert "0 valid" in out and "1 invalid" in out and "2 usage" in out and "3 cannot check" in out
+
+
+def test_issue_refuses_a_bad_cccd_number(issued: tuple[Path, Path, Path],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    key = issued[0]
+    code, out, err = run(capsys, "issue", "--key", str(key), "--id", "001203004567",
+                         "--name", "X", "--dob", "2003-02-11", "--sex", "female",
+                         "--dose", "EU/1/20/1528,1/2,2021-10-01", "--at", AT)
+    assert code == 2 and out == "" and "sex digit" in err
+
+
+def test_issue_from_json(issued: tuple[Path, Path, Path], tmp_path: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    key, trust, _ = issued
+    doc = {"subject": {"id_number": "079095012345", "name": "Nguyễn Văn An", "dob": "1995-08-15",
+                       "sex": "male"},
+           "tests": [{"test_type": "LP217198-3", "sampled_at": "2026-10-31T08:00:00Z",
+                      "result": 260415000}]}
+    (tmp_path / "c.json").write_text(json.dumps(doc, ensure_ascii=False))
+    code, out, _ = run(capsys, "issue", "--key", str(key), "--json", str(tmp_path / "c.json"),
+                       "--at", AT)
+    assert code == 0
+    code, verdict, _ = run(capsys, "verify", out.strip(), "--trust", str(trust), "--at", AT,
+                           "--json")
+    assert code == 0
+    assert json.loads(verdict)["certificate"]["tests"][0]["test_type"] == "LP217198-3"
+
+
+def test_inspect_says_unverified(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", "--file", str(issued[2]), "--lang", "en")
+    assert code == 0 and "UNVERIFIED" in out and "Trần Thị Bình" in out
+    code, out, _ = run(capsys, "inspect", "VN1:%%%", "--json")
+    assert code == 1 and json.loads(out)["problems"] == ["BAD_BASE45"]
+
+
+def test_trust_add_list_remove(issued: tuple[Path, Path, Path], tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from cccdqr.testkeys import test_es256_key
+
+    pem = test_es256_key("cli").public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "pub.pem").write_bytes(pem)
+    trust = tmp_path / "t.json"
+    code, out, _ = run(capsys, "trust", "add", str(tmp_path / "pub.pem"), "--trust", str(trust),
+                       "--issuer", "VN", "--record-types", "t")
+    assert code == 0
+    kid = TrustStore.load(trust).keys[0].kid.hex()
+    code, out, _ = run(capsys, "trust", "list", "--trust", str(trust))
+    assert code == 0 and kid in out and "types=t " in out
+    code, _, _ = run(capsys, "trust", "remove", kid, "--trust", str(trust))
+    assert code == 0 and len(TrustStore.load(trust)) == 0
+    code, _, err = run(capsys, "trust", "remove", kid, "--trust", str(trust))
+    assert code == 2 and "no key" in err
+
+
+def test_render_then_scan(issued: tuple[Path, Path, Path], tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    cert = issued[2]
+    png = tmp_path / "c.png"
+    code, out, _ = run(capsys, "render", "--file", str(cert), "--out", str(png))
+    assert code == 0 and "version 10" in out and "alphanumeric" in out
+    code, out, _ = run(capsys, "scan", str(png))
+    assert code == 0 and out.strip() == cert.read_text().strip()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"LANG": "vi_VN.UTF-8"}, "vi"), ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "vi_VN", "LANG": "en_US"}, "vi"),
+])
+def test_default_language_follows_the_locale(monkeypatch: pytest.MonkeyPatch,
+                                             env: dict[str, str], expected: str) -> None:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert default_lang() == expected
