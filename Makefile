@@ -30,6 +30,7 @@ demo: setup
 	$(PY) -m cccdqr.demo demo-out
 
 test: setup
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 bench: setup

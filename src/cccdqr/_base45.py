@@ -52,7 +52,7 @@ def b45decode(text: str) -> bytes:
     if tail == 1:
         raise Base45Error("dangling symbol: length mod 3 is 1")
     full = n - tail
-    words = [a + b * 45 + c * 2025 for a, b, c in zip(v[0:full:3], v[1:full:3], v[2:full:3])]
+    words = [a + b * 45 + c * 2025 for a, b, c in zip(v[0:full:3], v[1:full:3], v[2:full:3], strict=True)]
     try:
         out = struct.pack(f">{len(words)}H", *words)
     except struct.error:

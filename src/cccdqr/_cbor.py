@@ -170,5 +170,5 @@ def loads(
         raise Reject(Reason.TRAILING_DATA, f"{len(data) - end} bytes after the CBOR item")
     try:
         return cbor2.loads(data)
-    except Exception as exc:  # cbor2 raises several types; all mean "malformed"
+    except Exception as exc:  # noqa: BLE001  # cbor2 raises many types; all mean "malformed"
         raise Reject(malformed, f"CBOR: {exc}") from None

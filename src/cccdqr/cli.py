@@ -15,7 +15,8 @@ import locale
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import Any, NoReturn
+from collections.abc import Sequence
 
 from . import __version__
 from .cose import Algorithm
@@ -28,7 +29,6 @@ from .model import (
     Test,
     Vaccination,
     certificate_from_dict,
-    certificate_to_dict,
 )
 from .products import product_name
 from .reasons import Lang, Status
@@ -194,7 +194,8 @@ def _certificate_from_args(args: argparse.Namespace) -> HealthCertificate:
 def _dose(spec: str) -> Vaccination:
     parts = spec.split(",")
     if len(parts) != 3 or "/" not in parts[1]:
-        raise ValueError(f"--dose is PRODUCT,DOSE/SERIES,DATE (e.g. EU/1/20/1528,1/2,2021-08-01): {spec!r}")
+        raise ValueError(
+            f"--dose is PRODUCT,DOSE/SERIES,DATE (e.g. EU/1/20/1528,1/2,2021-08-01): {spec!r}")
     number, series = parts[1].split("/", 1)
     return Vaccination(product=parts[0], dose_number=int(number), doses_in_series=int(series),
                        date=_parse_date(parts[2]))
@@ -203,7 +204,8 @@ def _dose(spec: str) -> Vaccination:
 def _test(spec: str) -> Test:
     parts = spec.split(",")
     if len(parts) != 3:
-        raise ValueError(f"--test is TYPE,SAMPLED_AT,RESULT (e.g. LP6464-4,2026-01-01T08:00Z,260415000): {spec!r}")
+        raise ValueError(
+            f"--test is TYPE,SAMPLED_AT,RESULT (e.g. LP6464-4,2026-01-01T08:00Z,260415000): {spec!r}")
     return Test(test_type=parts[0], sampled_at=_parse_time(parts[1]), result=int(parts[2]))
 
 

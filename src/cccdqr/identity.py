@@ -19,7 +19,7 @@ import functools
 import io
 from dataclasses import dataclass
 from importlib import resources
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import InvalidCccdNumber
 from .model import Sex, parse_dob

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import cose
 from .formats import native

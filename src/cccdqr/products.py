@@ -10,7 +10,7 @@ national code such as ``VN-NANOCOVAX``.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["PRODUCT_CODES", "PRODUCT_NAMES", "PRODUCT_NUMBERS", "product_name"]
 

@@ -14,7 +14,8 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Union
+from collections.abc import Iterable, Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization

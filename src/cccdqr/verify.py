@@ -21,7 +21,8 @@ every failure is listed. Nothing from the payload is read before step 6.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from . import cose
 from ._reject import Reject
@@ -159,7 +160,7 @@ def verify(
                                 allow_unlisted_province=allow_unlisted_province)
     except Reject as r:
         return _result(found, (r.reason,), r.detail)
-    except Exception as exc:  # a bug in cccdqr: report it, never crash the checkpoint
+    except Exception as exc:  # noqa: BLE001  # a bug in cccdqr: report it, never crash
         return _result(found, (Reason.INTERNAL_ERROR,), f"{type(exc).__name__}: {exc}")
     return _result(found, tuple(reasons), "")
 
@@ -197,6 +198,6 @@ def inspect(text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Inspection
                      certificate_id=contents.certificate_id)
     except Reject as r:
         return Inspection(problems=(r.reason,), detail=r.detail, **found)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001  # a bug in cccdqr: report it, never crash
         return Inspection(problems=(Reason.INTERNAL_ERROR,), detail=repr(exc), **found)
     return Inspection(**found)

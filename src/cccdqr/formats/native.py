@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .. import _cbor, cose
 from .._base45 import Base45Error, b45decode, b45encode
