@@ -1,0 +1,319 @@
+"""cccdqr.qr.scan: every QR code in an image, with zxing-cpp, pyzbar or both."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageFilter
+
+from cccdqr.qr import (
+    ScanBackendUnavailable,
+    ScannedCode,
+    available_backends,
+    render,
+    scan,
+)
+
+# The module, not the function that ``cccdqr.qr`` re-exports under the same name.
+scan_module = importlib.import_module("cccdqr.qr.scan")
+
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+VN1 = "VN1:" + "6BFOXN*TS0BI$ZD.P9UOL97O4-2HH77HRM3DSPTLRR+%3" * 4
+CARD = "038095012345||NGUYỄN VĂN A|15081995|Nam|P. Cát Linh, Q. Đống Đa, Hà Nội|25112021"
+FRAME = (1280, 720)
+
+BACKENDS = [
+    pytest.param(
+        name,
+        marks=pytest.mark.skipif(name not in available_backends(), reason=f"{name} backend not importable"),
+    )
+    for name in ("zxing", "zbar")
+]
+
+
+def qr_image(text: str, *, scale: int = 4, border: int = 4) -> Image.Image:
+    with Image.open(io.BytesIO(render(text, scale=scale, border=border).data)) as image:
+        return image.convert("L")
+
+
+def compose(
+    codes: list[tuple[str, tuple[int, int]]], *, size: tuple[int, int] = FRAME, scale: int = 4
+) -> Image.Image:
+    """A grey frame with each text's code pasted at its top-left corner."""
+    frame = Image.new("L", size, 160)
+    for text, corner in codes:
+        frame.paste(qr_image(text, scale=scale), corner)
+    return frame
+
+
+def texts(found: tuple[ScannedCode, ...]) -> list[str]:
+    return sorted(code.text for code in found)
+
+
+@pytest.fixture
+def no_pyzbar(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``from pyzbar import pyzbar`` fail, as it does without libzbar0."""
+    load = scan_module._load_pyzbar
+    load.cache_clear()
+    monkeypatch.setitem(sys.modules, "pyzbar", None)
+    monkeypatch.setitem(sys.modules, "pyzbar.pyzbar", None)
+    yield
+    load.cache_clear()
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def test_both_backends_are_available_here() -> None:
+    assert set(available_backends()) == {"zxing", "zbar"}
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+@pytest.mark.parametrize("text", [VN1, "HC1:6BFOXN*TS0BI$ZD.P9UOL97O4-2HH77HRM3DSPTLRR+%3", "VN1:"])
+def test_base45_text_round_trips(backend: str, text: str) -> None:
+    found = scan(qr_image(text), backend=backend)
+    assert len(found) == 1
+    (code,) = found
+    assert code.text == text
+    assert code.raw == text.encode("ascii")
+    assert code.backend == ("zxing" if backend == "auto" else backend)
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+def test_card_utf8_text_comes_back_exactly(backend: str) -> None:
+    (code,) = scan(qr_image(CARD), backend=backend)
+    assert code.text == CARD
+    assert code.raw == CARD.encode("utf-8")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_latin1_byte_mode_payload_keeps_its_bytes(backend: str) -> None:
+    # segno stores text that fits Latin-1 as Latin-1 bytes (the QR default charset);
+    # pyzbar hands those back re-encoded to UTF-8, which scan() undoes.
+    text = "Café Hà"  # "à" is Latin-1 too
+    (code,) = scan(qr_image(text), backend=backend)
+    assert code.text == text
+    assert code.raw == text.encode("latin-1")
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+def test_several_codes_in_one_frame_are_all_found(backend: str) -> None:
+    placed = {
+        "VN1:FIRST CODE": (40, 60),
+        VN1: (500, 200),
+        CARD: (930, 330),
+    }
+    frame = compose(list(placed.items()))
+    found = scan(frame, backend=backend)
+    assert texts(found) == sorted(placed)
+    width, height = frame.size
+    for code in found:
+        assert len(code.position) == 4
+        assert all(0 <= x < width and 0 <= y < height for x, y in code.position)
+        # The corners lie on the symbol that was pasted for this text.
+        left, top = placed[code.text]
+        side = qr_image(code.text).width
+        assert all(left <= x <= left + side and top <= y <= top + side for x, y in code.position)
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+def test_blank_frame_gives_no_codes(backend: str) -> None:
+    assert scan(Image.new("L", FRAME, 200), backend=backend) == ()
+    assert scan(np.zeros((720, 1280), dtype=np.uint8), backend=backend) == ()
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+def test_frame_with_text_but_no_code_gives_no_codes(backend: str) -> None:
+    frame = Image.new("L", FRAME, 200)
+    frame.paste(qr_image(VN1).filter(ImageFilter.GaussianBlur(12)), (100, 100))
+    assert scan(frame, backend=backend) == ()
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_path_pil_and_numpy_inputs_agree(tmp_path: Path) -> None:
+    gray = compose([(VN1, (300, 100))])
+    rgb = np.stack([np.asarray(gray)] * 3, axis=-1)
+    rgb[..., 0] //= 2  # a tint, so RGB and BGR differ
+    png = tmp_path / "frame.png"
+    gray.save(png)
+    render(VN1).save(tmp_path / "code.png")
+    inputs: list[Any] = [
+        str(png),
+        png,
+        tmp_path / "code.png",
+        gray,
+        gray.convert("RGB"),
+        gray.convert("RGBA"),
+        gray.convert("1"),
+        np.asarray(gray),
+        np.asarray(gray)[:, :, None],
+        rgb,
+        np.ascontiguousarray(rgb[..., ::-1]),
+        rgb[..., ::-1],  # a non-contiguous BGR view
+        np.concatenate([rgb, np.zeros((720, 1280, 1), np.uint8)], axis=-1),  # BGRX, X ignored
+    ]
+    for image in inputs:
+        for backend in available_backends():
+            assert texts(scan(image, backend=backend)) == [VN1], (type(image), backend)
+
+
+def test_transparent_background_reads_as_paper() -> None:
+    code = qr_image(VN1)
+    rgba = Image.new("RGBA", code.size, (0, 0, 0, 0))  # transparent black
+    rgba.putalpha(code.point(lambda v: 255 - v))  # ink opaque, paper transparent
+    assert texts(scan(rgba)) == [VN1]
+
+
+def test_unsupported_inputs_raise() -> None:
+    with pytest.raises(TypeError):
+        scan(b"not an image")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="uint8"):
+        scan(np.zeros((10, 10), dtype=np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        scan(np.zeros((10, 10, 2), dtype=np.uint8))
+    with pytest.raises(FileNotFoundError):
+        scan("/nonexistent/frame.png")
+
+
+def test_unknown_backend_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="backend"):
+        scan(qr_image(VN1), backend="opencv")
+
+
+def test_scanned_code_is_frozen() -> None:
+    (code,) = scan(qr_image(VN1))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        code.text = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- camera frames
+
+
+def camera_frame(text: str, *, seed: int = 7) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """Rotated 15°, Gaussian blur radius 1, sensor noise, in a 1280×720 grey frame."""
+    code = qr_image(text, scale=5).point(lambda v: 45 if v < 128 else 215)
+    code = code.rotate(15, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=215)
+    frame = Image.new("L", FRAME, 120)
+    frame.paste(code, (380, (FRAME[1] - code.height) // 2))
+    frame = frame.filter(ImageFilter.GaussianBlur(1))
+    rng = np.random.default_rng(seed)
+    noisy = np.asarray(frame, dtype=np.float64) + rng.normal(0, 12, (FRAME[1], FRAME[0]))
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("text", [VN1, CARD])
+def test_degraded_camera_frame_decodes_with_auto(text: str) -> None:
+    found = scan(camera_frame(text))
+    assert texts(found) == [text]
+
+
+# --------------------------------------------------------------------------- auto fallback
+
+
+def hide_first_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make auto's full-frame zxing pass report every code as located but undecoded;
+    the passes on crops run unchanged."""
+    real = scan_module._zxing_pass
+
+    def first_pass_fails(zxingcpp: Any, gray: Image.Image, **kwargs: Any) -> Any:
+        codes, failed = real(zxingcpp, gray, **kwargs)
+        if kwargs:  # a fallback pass on a crop
+            return codes, failed
+        return [], failed + [code.position for code in codes]
+
+    monkeypatch.setattr(scan_module, "_zxing_pass", first_pass_fails)
+
+
+@pytest.mark.parametrize("zbar", [True, False], ids=["with-zbar", "zxing-only"])
+def test_auto_fallback_reads_undecoded_symbols_at_their_place(
+    monkeypatch: pytest.MonkeyPatch, zbar: bool
+) -> None:
+    if not zbar:
+        scan_module._load_pyzbar.cache_clear()
+        monkeypatch.setitem(sys.modules, "pyzbar", None)
+        monkeypatch.setitem(sys.modules, "pyzbar.pyzbar", None)
+    try:
+        frame = compose([(VN1, (100, 80)), (CARD, (800, 300))], scale=3)
+        expected = {code.text: code.position for code in scan(frame, backend="zxing")}
+        hide_first_pass(monkeypatch)
+        found = scan(frame)
+        assert texts(found) == sorted(expected)
+        for code in found:
+            assert code.backend == ("zbar" if zbar else "zxing")
+            assert code.raw == code.text.encode("utf-8")
+            # Corners are mapped back from the crop to frame coordinates.
+            assert len(code.position) == 4
+            for x, y in code.position:
+                assert min(abs(x - ex) + abs(y - ey) for ex, ey in expected[code.text]) <= 6
+    finally:
+        scan_module._load_pyzbar.cache_clear()
+
+
+def test_auto_reports_a_text_found_by_two_passes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = compose([(VN1, (100, 80)), (VN1, (700, 200)), ("VN1:OTHER", (400, 450))])
+    first = scan(frame, backend="zxing")
+    assert texts(first) == sorted([VN1, VN1, "VN1:OTHER"])  # zxing alone: both copies
+    hidden_copy = max(first, key=lambda code: code.position[0][0] if code.text == VN1 else -1)
+    real = scan_module._zxing_pass
+
+    def one_copy_undecoded(zxingcpp: Any, gray: Image.Image, **kwargs: Any) -> Any:
+        codes, failed = real(zxingcpp, gray, **kwargs)
+        if kwargs:
+            return codes, failed
+        return [c for c in codes if c != hidden_copy], failed + [hidden_copy.position]
+
+    monkeypatch.setattr(scan_module, "_zxing_pass", one_copy_undecoded)
+    found = scan(frame)
+    assert texts(found) == sorted([VN1, "VN1:OTHER"])
+
+
+def test_auto_skips_the_fallback_when_everything_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fallback(*args: Any) -> Any:
+        raise AssertionError("fallback ran")
+
+    monkeypatch.setattr(scan_module, "_fallback", no_fallback)
+    assert texts(scan(compose([(VN1, (10, 10))]))) == [VN1]
+    assert scan(Image.new("L", FRAME, 128)) == ()
+
+
+# --------------------------------------------------------------------------- zbar missing
+
+
+def test_zbar_backend_without_libzbar_names_the_system_package(no_pyzbar: None) -> None:
+    assert available_backends() == ("zxing",)
+    with pytest.raises(ScanBackendUnavailable, match="libzbar0") as info:
+        scan(qr_image(VN1), backend="zbar")
+    assert "apt-get install libzbar0" in str(info.value)
+    assert isinstance(info.value, RuntimeError)
+
+
+def test_auto_without_libzbar_still_decodes(no_pyzbar: None) -> None:
+    assert texts(scan(qr_image(VN1))) == [VN1]
+    assert texts(scan(camera_frame(CARD))) == [CARD]
+    assert scan(Image.new("L", FRAME, 128)) == ()
+
+
+# --------------------------------------------------------------------------- property
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=BASE45, min_size=1, max_size=300))
+def test_any_base45_payload_round_trips_through_zxing(body: str) -> None:
+    text = "VN1:" + body
+    rendered = render(text, scale=2, border=4)
+    assert rendered.mode == "alphanumeric"
+    with Image.open(io.BytesIO(rendered.data)) as image:
+        found = scan(image, backend="zxing")
+    assert [code.text for code in found] == [text]
