@@ -162,9 +162,6 @@ def test_make_trusted_key_refuses_unsupported_keys() -> None:
         make_trusted_key(b"\x30\x03\x02\x01\x00")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: make_trusted_key with an Ed448 public key (PEM) "
-                   "raises AttributeError from cose.algorithm_for_key (cose.py:91), not "
-                   "KeyAlgorithmMismatch/TrustListError")
 def test_make_trusted_key_refuses_ed448_pem() -> None:
     key = ed448.Ed448PrivateKey.generate().public_key()
     with pytest.raises((KeyAlgorithmMismatch, TrustListError)):
@@ -320,10 +317,6 @@ def test_json_document_shape(full_store: TrustStore) -> None:
     assert "certificate" in doc["keys"][3] and "public_key" not in doc["keys"][3]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a certificate entry's not_before/not_after are "
-                   "written by to_json (trust.py TrustedKey.to_json) but ignored by "
-                   "_entry_from_json (trust.py:278), which takes the window from the certificate again, so a "
-                   "narrowed window (e.g. a DSC retired early) silently widens after save/load")
 def test_json_round_trip_keeps_a_narrowed_certificate_window() -> None:
     entry = make_trusted_certificate(certificate(ES))
     retired = dataclasses.replace(entry, not_after=dt.datetime(2025, 6, 1, tzinfo=UTC))
@@ -392,9 +385,6 @@ def test_parse_json_errors(data: Any) -> None:
         TrustStore.parse_json(data)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (minor): an explicit empty kid is silently replaced "
-                   "by the SPKI kid (trust.py:154: `kid=kid or spki_kid(public)`), "
-                   "although TrustedKey itself refuses an empty kid")
 def test_empty_kid_is_refused() -> None:
     with pytest.raises(TrustListError):
         TrustStore.parse_json(_doc(_key_entry(kid="")))

@@ -32,7 +32,7 @@ def dumps(obj: object) -> bytes:
 
 
 class _Frame:
-    __slots__ = ("remaining", "is_map", "start", "key_next", "keys", "chunks_of")
+    __slots__ = ("remaining", "is_map", "start", "key_next", "keys", "chunks_of", "chunks")
 
     def __init__(self, remaining: int, is_map: bool, start: int, chunks_of: int = -1) -> None:
         self.remaining = remaining
@@ -41,6 +41,7 @@ class _Frame:
         self.key_next = True
         self.keys: set[object] = set()
         self.chunks_of = chunks_of  # major type of an indefinite string's chunks
+        self.chunks: list[bytes] = []
 
 
 def scan(
@@ -77,7 +78,9 @@ def scan(
             if frame.is_map and not frame.key_next:
                 raise Reject(malformed, "CBOR map has a key without a value")
             start = frame.start
-            ident = bytes(data[start:pos])
+            # A chunked string is the same key as its definite twin: compare content.
+            ident = ((frame.chunks_of, b"".join(frame.chunks)) if frame.chunks_of >= 0
+                     else bytes(data[start:pos]))
         else:
             items += 1
             if items > max_items:
@@ -110,12 +113,12 @@ def scan(
                 pos += arg
                 ident = (major, bytes(data[pos - arg:pos]))
             elif major in (4, 5):
+                if len(stack) >= max_depth:  # an empty container is a level too
+                    raise Reject(Reason.CBOR_TOO_DEEP, f"nesting deeper than {max_depth}")
                 count = _INDEF if arg is None else arg * (2 if major == 5 else 1)
                 if count:
                     if count > n - pos:  # every item takes at least one byte
                         raise Reject(malformed, "CBOR container longer than the data")
-                    if len(stack) >= max_depth:
-                        raise Reject(Reason.CBOR_TOO_DEEP, f"nesting deeper than {max_depth}")
                     stack.append(_Frame(count, major == 5, start))
                     continue
                 ident = bytes(data[start:pos])
@@ -139,8 +142,16 @@ def scan(
             if not stack:
                 return pos
             frame = stack[-1]
+            if frame.chunks_of >= 0:
+                assert isinstance(ident, tuple) and isinstance(ident[1], bytes)
+                frame.chunks.append(ident[1])
+                break
             if frame.is_map:
                 if frame.key_next:
+                    # Keys are integers or strings only: in Python 1, True and 1.0 are
+                    # the same dict key, so other key types could hide a duplicate.
+                    if type(ident) is not tuple or ident[0] not in (0, 1, 2, 3):
+                        raise Reject(malformed, "CBOR map key is not an integer or a string")
                     if ident in frame.keys:
                         raise Reject(Reason.DUPLICATE_KEY, "a CBOR map repeats a key")
                     frame.keys.add(ident)

@@ -88,7 +88,13 @@ def key_fits(alg: Algorithm, key: PublicKey) -> bool:
 def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
     """The algorithm a key is used with: P-256 -> ES256, Ed25519 -> EdDSA,
     RSA (2048 bits or more) -> PS256. Any other key is refused, never guessed."""
-    public = key if _is_public(key) else key.public_key()  # type: ignore[union-attr]
+    if _is_public(key):
+        public: PublicKey = key
+    elif isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
+                          rsa.RSAPrivateKey)):
+        public = key.public_key()
+    else:
+        raise KeyAlgorithmMismatch(f"unsupported key type: {type(key).__name__}")
     for alg in Algorithm:
         if key_fits(alg, public):
             return alg

@@ -44,7 +44,7 @@ RESULT_NOT_DETECTED = 260415000
 RESULT_DETECTED = 260373001
 
 _FROZEN = dict(frozen=True, slots=True, kw_only=True)
-_DOB = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_DOB = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # ASCII digits only
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MIN_YEAR = 1900
@@ -97,8 +97,8 @@ def parse_dob(text: str) -> tuple[int, int | None, int | None]:
     year = int(m[1])
     month = int(m[2]) if m[2] else None
     day = int(m[3]) if m[3] else None
-    try:
-        dt.date(year, month or 1, day or 1)
+    try:  # month 00 and day 00 are not "unknown": they are invalid
+        dt.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError:
         raise _fail(f"date of birth is not a real date: {text!r}") from None
     if year < MIN_YEAR:

@@ -151,7 +151,7 @@ def make_trusted_key(
     if algorithm is None:
         algorithm = algorithm_for_key(public)
     check_key_algorithm(algorithm, public)
-    return TrustedKey(kid=kid or spki_kid(public), public_key=public, alg=algorithm,
+    return TrustedKey(kid=spki_kid(public) if kid is None else kid, public_key=public, alg=algorithm,
                       issuer=issuer, not_before=not_before, not_after=not_after,
                       record_types=frozenset(record_types), label=label)
 
@@ -161,12 +161,15 @@ def make_trusted_certificate(
     *,
     alg: Algorithm | str | None = None,
     issuer: str | None = None,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
     record_types: Iterable[str] = RECORD_TYPES,
     label: str | None = None,
 ) -> TrustedKey:
     """A TrustedKey for an X.509 signer certificate (object, PEM or DER). Its window
-    is the certificate's; it is found under both its SPKI kid and its certificate
-    kid. ``issuer`` defaults to the subject's country (C) when present."""
+    is the certificate's, narrowed by ``not_before``/``not_after`` when given (a key
+    retired early stays retired); it is found under both its SPKI kid and its
+    certificate kid. ``issuer`` defaults to the subject's country (C) when present."""
     certificate = _load_certificate(cert) if isinstance(cert, bytes) else cert
     public = certificate.public_key()
     if issuer is None:
@@ -174,8 +177,10 @@ def make_trusted_certificate(
         issuer = str(countries[0].value) if countries else None
     base = make_trusted_key(public, alg=alg, kid=certificate_kid(certificate),  # type: ignore[arg-type]
                             issuer=issuer,
-                            not_before=certificate.not_valid_before_utc,
-                            not_after=certificate.not_valid_after_utc,
+                            not_before=max(t for t in (certificate.not_valid_before_utc,
+                                                       _utc(not_before, "not_before")) if t),
+                            not_after=min(t for t in (certificate.not_valid_after_utc,
+                                                      _utc(not_after, "not_after")) if t),
                             record_types=record_types, label=label)
     return TrustedKey(kid=base.kid, public_key=base.public_key, alg=base.alg, issuer=base.issuer,
                       not_before=base.not_before, not_after=base.not_after,
@@ -252,7 +257,7 @@ class TrustStore:
             raise TrustListError(f"trust list is not JSON: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != TRUST_LIST_FORMAT:
             raise TrustListError(f"not a {TRUST_LIST_FORMAT} document")
-        if doc.get("version") != 1:
+        if type(doc.get("version")) is not int or doc["version"] != 1:
             raise TrustListError(f"unsupported trust list version {doc.get('version')!r}")
         entries = doc.get("keys")
         if not isinstance(entries, list):
@@ -273,6 +278,8 @@ def _entry_from_json(e: object, index: int) -> TrustedKey:
         options: dict[str, Any] = {
             "alg": e.get("alg"), "issuer": e.get("issuer"), "label": e.get("label"),
             "record_types": e.get("record_types", "vtr"),
+            "not_before": _parse_time(e.get("not_before")),
+            "not_after": _parse_time(e.get("not_after")),
         }
         if "certificate" in e:
             entry = make_trusted_certificate(e["certificate"].encode(), **options)
@@ -280,10 +287,7 @@ def _entry_from_json(e: object, index: int) -> TrustedKey:
                 raise TrustListError(f"{where}: kid does not belong to the certificate")
             return entry
         kid = base64.b64decode(e["kid"], validate=True) if "kid" in e else None
-        return make_trusted_key(
-            e["public_key"].encode(), kid=kid,
-            not_before=_parse_time(e.get("not_before")),
-            not_after=_parse_time(e.get("not_after")), **options)
+        return make_trusted_key(e["public_key"].encode(), kid=kid, **options)
     except TrustListError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
