@@ -63,7 +63,7 @@ class Reason(enum.Enum):
     # key lookup
     UNKNOWN_KID = "UNKNOWN_KID"
     ALG_KEY_MISMATCH = "ALG_KEY_MISMATCH"
-    KEY_OUTSIDE_VALIDITY = "KEY_OUTSIDE_VALIDITY"
+    KEY_OUTSIDE_VALIDITY = "KEY_OUTSIDE_VALIDITY"  # checked with the times (step 8)
     # signature
     BAD_SIGNATURE = "BAD_SIGNATURE"
     # claims and record
@@ -155,8 +155,8 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
         _I, "The health record is missing or malformed.",
         "Hồ sơ sức khỏe bị thiếu hoặc sai định dạng."),
     Reason.UNSUPPORTED_VERSION: (
-        _C, "The record version is newer than this verifier.",
-        "Phiên bản hồ sơ mới hơn trình kiểm tra này."),
+        _C, "The certificate uses a newer format version than this verifier supports.",
+        "Chứng nhận dùng phiên bản định dạng mới hơn trình kiểm tra này hỗ trợ."),
     Reason.ISSUER_MISMATCH: (
         _I, "The certificate names another issuer than its signing key.",
         "Chứng nhận ghi đơn vị cấp khác với khóa đã ký."),
