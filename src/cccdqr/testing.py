@@ -117,6 +117,17 @@ def _compose_cccd(province: str, year: int, sex: Sex, rest: str) -> str:
 _CCCD_RULES_ALWAYS = ("format", "province")
 
 
+@functools.cache
+def _listed_provinces() -> tuple[str, ...]:
+    return tuple(sorted(province_codes()))
+
+
+@functools.cache
+def _unlisted_provinces() -> tuple[str, ...]:
+    listed = province_codes()
+    return tuple(code for code in (f"{n:03d}" for n in range(1000)) if code not in listed)
+
+
 def cccd_numbers(
     *,
     valid: bool = True,
@@ -138,8 +149,7 @@ def cccd_numbers(
     ``dob`` is given, the century digit or the year digits, and, when ``sex``
     is given, the sex digit.
     """
-    codes = tuple(sorted(province_codes()))
-    chosen = tuple(provinces) if provinces is not None else codes
+    chosen = tuple(provinces) if provinces is not None else _listed_provinces()
     if not chosen or not all(isinstance(p, str) and len(p) == 3 and p.isascii()
                              and p.isdigit() for p in chosen):
         raise ValueError("provinces must be a non-empty collection of 3-digit codes")
@@ -148,46 +158,47 @@ def cccd_numbers(
         if not 1900 <= birth_year <= 2399:
             raise ValueError("a CCCD number encodes birth years 1900..2399 only")
     fixed_sex = Sex(sex) if sex is not None else None
-    unlisted = tuple(f"{n:03d}" for n in range(1000) if f"{n:03d}" not in province_codes())
+    return _cccd(valid=valid, chosen=chosen, dob=dob, fixed_sex=fixed_sex)
 
-    @st.composite
-    def build(draw: st.DrawFn) -> str:
-        province = draw(st.sampled_from(chosen))
-        year = parse_dob(dob)[0] if dob is not None else draw(st.integers(1920, 2025))
-        person_sex = fixed_sex if fixed_sex is not None else draw(st.sampled_from(Sex))
-        rest = draw(st.text("0123456789", min_size=6, max_size=6))
-        if valid:
-            return _compose_cccd(province, year, person_sex, rest)
-        rules = list(_CCCD_RULES_ALWAYS)
-        if dob is not None:
-            rules += ["century", "year"]
-        if fixed_sex is not None:
-            rules.append("sex")
-        rule = draw(st.sampled_from(rules))
-        if province not in province_codes():
-            province = draw(st.sampled_from(codes))  # break the province rule only on purpose
-        if rule == "province":
-            return _compose_cccd(draw(st.sampled_from(unlisted)), year, person_sex, rest)
-        if rule == "century":
-            century = (year - 1900) // 100
-            other = draw(st.sampled_from([c for c in range(5) if c != century]))
-            return _compose_cccd(province, 1900 + 100 * other + year % 100, person_sex, rest)
-        if rule == "year":
-            yy = draw(st.sampled_from([y for y in range(100) if y != year % 100]))
-            return _compose_cccd(province, year - year % 100 + yy, person_sex, rest)
-        if rule == "sex":
-            number = _compose_cccd(province, year, person_sex, rest)
-            return number[:3] + str(int(number[3]) ^ 1) + number[4:]  # the other sex
-        good = _compose_cccd(province, year, person_sex, rest)
-        how = draw(st.sampled_from(("short", "long", "letter")))
-        if how == "short":
-            return good[:11]
-        if how == "long":
-            return good + draw(st.sampled_from("0123456789"))
-        i = draw(st.integers(0, 11))
-        return good[:i] + draw(st.sampled_from("AOIlx -０")) + good[i + 1:]
 
-    return build()
+@st.composite
+def _cccd(draw: st.DrawFn, *, valid: bool, chosen: tuple[str, ...], dob: str | None,
+          fixed_sex: Sex | None) -> str:
+    province = draw(st.sampled_from(chosen))
+    year = parse_dob(dob)[0] if dob is not None else draw(st.integers(1920, 2025))
+    person_sex = fixed_sex if fixed_sex is not None else draw(st.sampled_from(Sex))
+    rest = draw(st.text("0123456789", min_size=6, max_size=6))
+    if valid:
+        return _compose_cccd(province, year, person_sex, rest)
+    rules = list(_CCCD_RULES_ALWAYS)
+    if dob is not None:
+        rules += ["century", "year"]
+    if fixed_sex is not None:
+        rules.append("sex")
+    rule = draw(st.sampled_from(rules))
+    if province not in province_codes():
+        # a custom unlisted province would break a second rule: use a listed one
+        province = draw(st.sampled_from(_listed_provinces()))
+    if rule == "province":
+        return _compose_cccd(draw(st.sampled_from(_unlisted_provinces())), year, person_sex, rest)
+    if rule == "century":
+        century = (year - 1900) // 100
+        other = draw(st.sampled_from([c for c in range(5) if c != century]))
+        return _compose_cccd(province, 1900 + 100 * other + year % 100, person_sex, rest)
+    if rule == "year":
+        yy = draw(st.sampled_from([y for y in range(100) if y != year % 100]))
+        return _compose_cccd(province, year - year % 100 + yy, person_sex, rest)
+    if rule == "sex":
+        number = _compose_cccd(province, year, person_sex, rest)
+        return number[:3] + str(int(number[3]) ^ 1) + number[4:]  # the other sex
+    good = _compose_cccd(province, year, person_sex, rest)
+    how = draw(st.sampled_from(("short", "long", "letter")))
+    if how == "short":
+        return good[:11]
+    if how == "long":
+        return good + draw(st.sampled_from("0123456789"))
+    i = draw(st.integers(0, 11))
+    return good[:i] + draw(st.sampled_from("AOIlx -０")) + good[i + 1:]
 
 
 # --- people -----------------------------------------------------------------------
@@ -196,18 +207,23 @@ def names() -> st.SearchStrategy[str]:
     """Vietnamese full names with diacritics, NFC: family name, zero to two middle
     names and a given name (``Nguyễn Văn An``, ``ĐẶNG THỊ NGỌC ÁNH``); sometimes
     upper case, as printed on the card."""
+    return _names()
 
-    @st.composite
-    def build(draw: st.DrawFn) -> str:
-        parts = [draw(st.sampled_from(_FAMILY))]
-        parts += draw(st.lists(st.sampled_from(_MIDDLE), max_size=2))
-        parts.append(draw(st.sampled_from(_GIVEN)))
-        name = " ".join(parts)
-        if draw(st.booleans()):
-            name = name.upper()
-        return unicodedata.normalize("NFC", name)
 
-    return build()
+_FAMILY_NAMES = st.sampled_from(_FAMILY)
+_MIDDLE_NAMES = st.lists(st.sampled_from(_MIDDLE), max_size=2)
+_GIVEN_NAMES = st.sampled_from(_GIVEN)
+
+
+@st.composite
+def _names(draw: st.DrawFn) -> str:
+    parts = [draw(_FAMILY_NAMES)]
+    parts += draw(_MIDDLE_NAMES)
+    parts.append(draw(_GIVEN_NAMES))
+    name = " ".join(parts)
+    if draw(st.booleans()):
+        name = name.upper()
+    return unicodedata.normalize("NFC", name)
 
 
 def _dobs() -> st.SearchStrategy[str]:
@@ -218,19 +234,26 @@ def _dobs() -> st.SearchStrategy[str]:
     return st.one_of(full, full, year, month)
 
 
+_DOBS = _dobs()
+
+
 def subjects(*, with_id: bool = True) -> st.SearchStrategy[Subject]:
     """People: a name from :func:`names`, a date of birth that is full
     (``1990-05-17``) or partial (``1990``, ``1990-05``), a sex or none, and with
     ``with_id`` a CCCD number consistent with the DOB and (when known) the sex."""
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Subject:
-        dob = draw(_dobs())
-        sex = draw(st.one_of(st.none(), st.sampled_from(Sex)))
-        id_number = draw(cccd_numbers(dob=dob, sex=sex)) if with_id else None
-        return Subject(name=draw(names()), dob=dob, id_number=id_number, sex=sex)
+    return _subjects(with_id)
 
-    return build()
+
+_SEXES = st.one_of(st.none(), st.sampled_from(Sex))
+
+
+@st.composite
+def _subjects(draw: st.DrawFn, with_id: bool) -> Subject:
+    dob = draw(_DOBS)
+    sex = draw(_SEXES)
+    id_number = draw(cccd_numbers(dob=dob, sex=sex)) if with_id else None
+    return Subject(name=draw(_names()), dob=dob, id_number=id_number, sex=sex)
 
 
 # --- events -----------------------------------------------------------------------
@@ -289,16 +312,17 @@ def recoveries() -> st.SearchStrategy[Recovery]:
     """Recoveries: a first positive test, valid from 11-30 days later for up to
     180 days, all within 2020-01-02..2029-12-31."""
 
-    @st.composite
-    def build(draw: st.DrawFn) -> Recovery:
-        first = draw(_event_dates(EVENT_START, EVENT_END - dt.timedelta(days=31)))
-        valid_from = first + dt.timedelta(days=draw(st.integers(11, 30)))
-        until = valid_from + dt.timedelta(days=draw(st.integers(0, 180)))
-        return Recovery(first_positive=first, valid_from=valid_from,
-                        valid_until=min(until, EVENT_END),
-                        country=draw(st.sampled_from(_COUNTRIES)), disease=draw(_diseases()))
+    return _recoveries()
 
-    return build()
+
+@st.composite
+def _recoveries(draw: st.DrawFn) -> Recovery:
+    first = draw(_event_dates(EVENT_START, EVENT_END - dt.timedelta(days=31)))
+    valid_from = first + dt.timedelta(days=draw(st.integers(11, 30)))
+    until = valid_from + dt.timedelta(days=draw(st.integers(0, 180)))
+    return Recovery(first_positive=first, valid_from=valid_from,
+                    valid_until=min(until, EVENT_END),
+                    country=draw(st.sampled_from(_COUNTRIES)), disease=draw(_diseases()))
 
 
 def health_certificates(
@@ -322,20 +346,22 @@ def health_certificates(
     else:
         kinds = st.frozensets(st.sampled_from("vtr"), min_size=1)
 
-    @st.composite
-    def build(draw: st.DrawFn) -> HealthCertificate:
-        chosen = draw(kinds)
-        return HealthCertificate(
-            subject=draw(people),
-            vaccinations=tuple(draw(st.lists(vaccinations(), min_size=1, max_size=4)))
-            if "v" in chosen else (),
-            tests=tuple(draw(st.lists(tests(), min_size=1, max_size=2)))
-            if "t" in chosen else (),
-            recoveries=tuple(draw(st.lists(recoveries(), min_size=1, max_size=2)))
-            if "r" in chosen else (),
-        )
+    return _certificates(kinds, people)
 
-    return build()
+
+@st.composite
+def _certificates(draw: st.DrawFn, kinds: st.SearchStrategy[frozenset[str]],
+                  people: st.SearchStrategy[Subject]) -> HealthCertificate:
+    chosen = draw(kinds)
+    return HealthCertificate(
+        subject=draw(people),
+        vaccinations=tuple(draw(st.lists(vaccinations(), min_size=1, max_size=4)))
+        if "v" in chosen else (),
+        tests=tuple(draw(st.lists(tests(), min_size=1, max_size=2)))
+        if "t" in chosen else (),
+        recoveries=tuple(draw(st.lists(recoveries(), min_size=1, max_size=2)))
+        if "r" in chosen else (),
+    )
 
 
 def _subjects_with_id() -> st.SearchStrategy[Subject]:
@@ -396,16 +422,20 @@ def signed_vn1(
         dt.datetime(2021, 1, 1, tzinfo=_UTC), dt.datetime(2029, 1, 1, tzinfo=_UTC))
     certs = certificates if certificates is not None else health_certificates()
 
-    @st.composite
-    def build(draw: st.DrawFn) -> SignedCode:
-        signer, trust = _issuer(draw(keys), issuer)
-        cert = draw(certs)
-        at = draw(clocks)
-        cti = draw(st.binary(min_size=8, max_size=16))
-        text = signer.issue(cert, now=at, valid_for=valid_for, cti=cti)
-        return SignedCode(text=text, certificate=cert, trust=trust, now=at)
+    return _signed(keys, clocks, certs, valid_for, issuer)
 
-    return build()
+
+@st.composite
+def _signed(draw: st.DrawFn, keys: st.SearchStrategy[cose.PrivateKey],
+            clocks: st.SearchStrategy[dt.datetime],
+            certs: st.SearchStrategy[HealthCertificate], valid_for: dt.timedelta,
+            issuer: str) -> SignedCode:
+    signer, trust = _issuer(draw(keys), issuer)
+    cert = draw(certs)
+    at = draw(clocks)
+    cti = draw(st.binary(min_size=8, max_size=16))
+    text = signer.issue(cert, now=at, valid_for=valid_for, cti=cti)
+    return SignedCode(text=text, certificate=cert, trust=trust, now=at)
 
 
 # --- corruptions ------------------------------------------------------------------
@@ -419,13 +449,14 @@ def corruptions(text: str, *, start: int | None = None) -> st.SearchStrategy[str
     if not 0 <= start < len(text):
         raise ValueError("nothing to corrupt: start is past the end of the text")
 
-    @st.composite
-    def build(draw: st.DrawFn) -> str:
-        i = draw(st.integers(start, len(text) - 1))
-        symbol = draw(st.sampled_from([c for c in BASE45_ALPHABET if c != text[i]]))
-        return text[:i] + symbol + text[i + 1:]
+    return _corruption(text, start)
 
-    return build()
+
+@st.composite
+def _corruption(draw: st.DrawFn, text: str, start: int) -> str:
+    i = draw(st.integers(start, len(text) - 1))
+    symbol = draw(st.sampled_from([c for c in BASE45_ALPHABET if c != text[i]]))
+    return text[:i] + symbol + text[i + 1:]
 
 
 def byte_flips(data: bytes) -> st.SearchStrategy[bytes]:
@@ -433,10 +464,11 @@ def byte_flips(data: bytes) -> st.SearchStrategy[bytes]:
     if not data:
         raise ValueError("nothing to corrupt: data is empty")
 
-    @st.composite
-    def build(draw: st.DrawFn) -> bytes:
-        i = draw(st.integers(0, len(data) - 1))
-        mask = draw(st.integers(1, 255))
-        return data[:i] + bytes((data[i] ^ mask,)) + data[i + 1:]
+    return _byte_flip(data)
 
-    return build()
+
+@st.composite
+def _byte_flip(draw: st.DrawFn, data: bytes) -> bytes:
+    i = draw(st.integers(0, len(data) - 1))
+    mask = draw(st.integers(1, 255))
+    return data[:i] + bytes((data[i] ^ mask,)) + data[i + 1:]
