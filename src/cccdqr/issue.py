@@ -81,8 +81,11 @@ class Issuer:
         validate_cccd_number(subject.id_number, dob=subject.dob, sex=subject.sex,
                              allow_unlisted_province=self._allow_unlisted_province)
         iat = int(now.timestamp())
+        exp = iat + int(valid_for.total_seconds())
+        if not 0 <= iat <= exp <= native.MAX_TIME:  # what the format can carry
+            raise ValueError("iat and exp must fall within 1970..9999")
         return native.encode(certificate, key=self._key, kid=self.kid, issuer=self.issuer,
-                             iat=iat, exp=iat + int(valid_for.total_seconds()), cti=cti,
+                             iat=iat, exp=exp, cti=cti,
                              deterministic=self._deterministic)
 
     def trusted_key(

@@ -49,11 +49,12 @@ class VerificationResult:
         return f"{head}: {self.reasons[0].message(lang)}" if self.reasons else head
 
     def to_dict(self, *, personal: bool = True) -> dict[str, Any]:
-        """JSON-ready dict. ``personal=False`` leaves out the certificate and the
-        certificate id (for logs that must hold no personal data)."""
+        """JSON-ready dict. ``personal=False`` leaves out the certificate, the
+        certificate id and the technical detail (which may quote a field of the
+        record), for logs that must hold no personal data."""
         out: dict[str, Any] = {"valid": self.valid}
         for f in dataclasses.fields(self):
-            if not personal and f.name in ("certificate", "certificate_id"):
+            if not personal and f.name in ("certificate", "certificate_id", "detail"):
                 continue
             out[f.name] = jsonable(getattr(self, f.name))
         out["messages"] = {"en": self.message("en"), "vi": self.message("vi")}

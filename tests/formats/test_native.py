@@ -687,9 +687,12 @@ def test_float_kid_label_is_not_a_kid() -> None:
 
 # --- known bugs ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="bug: Issuer.issue signs an exp past 9999-12-31 "
-                   "(iat + valid_for unchecked, issue.py) that every verifier rejects as "
-                   "BAD_CLAIMS; it should refuse, as it refuses a bad CCCD number")
 def test_issuer_refuses_an_exp_the_format_cannot_carry() -> None:
     with pytest.raises(ValueError):
         ES256.issue(helpers.certificate(1), now=NOW, valid_for=dt.timedelta(days=3_000_000))
+
+
+def test_issuer_refuses_an_iat_before_1970() -> None:
+    with pytest.raises(ValueError):
+        ES256.issue(helpers.certificate(1), now=dt.datetime(1969, 12, 31, tzinfo=dt.timezone.utc),
+                    valid_for=dt.timedelta(days=30))
