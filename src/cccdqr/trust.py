@@ -10,6 +10,7 @@ shell that reads a file.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -182,9 +183,7 @@ def make_trusted_certificate(
                             not_after=min(t for t in (certificate.not_valid_after_utc,
                                                       _utc(not_after, "not_after")) if t),
                             record_types=record_types, label=label)
-    return TrustedKey(kid=base.kid, public_key=base.public_key, alg=base.alg, issuer=base.issuer,
-                      not_before=base.not_before, not_after=base.not_after,
-                      record_types=base.record_types, certificate=certificate, label=label)
+    return dataclasses.replace(base, certificate=certificate)
 
 
 class TrustStore:
