@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import cccdqr
-from cccdqr.cli import SYMBOL, default_lang
+from cccdqr.cli import SYMBOL, default_lang, parse_time
 from cccdqr.errors import CccdqrError
 from cccdqr.qr import ScanBackendUnavailable, scan
 
@@ -218,14 +218,6 @@ def summary_line(frames: int, codes: int, counts: Counter[cccdqr.Status]) -> str
 # --------------------------------------------------------------------------- main
 
 
-def _parse_time(value: str) -> dt.datetime:
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="checkpoint", description="Verify every health-certificate QR code a camera, "
@@ -236,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--video", metavar="FILE", help="a video file")
     src.add_argument("--images", metavar="DIR", help="a folder of images, read in name order")
     p.add_argument("--trust", required=True, metavar="FILE", help="trust list")
-    p.add_argument("--at", type=_parse_time, metavar="TIME",
+    p.add_argument("--at", type=parse_time, metavar="TIME",
                    help="fixed verification clock, ISO 8601 (default: the system clock per frame)")
     p.add_argument("--lang", choices=("vi", "en"), default=default_lang(),
                    help="language shown first (default: from the locale)")

@@ -66,7 +66,7 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _parse_time(value: str) -> dt.datetime:
+def parse_time(value: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -206,7 +206,7 @@ def _test(spec: str) -> Test:
     if len(parts) != 3:
         raise ValueError(
             f"--test is TYPE,SAMPLED_AT,RESULT (e.g. LP6464-4,2026-01-01T08:00Z,260415000): {spec!r}")
-    return Test(test_type=parts[0], sampled_at=_parse_time(parts[1]), result=int(parts[2]))
+    return Test(test_type=parts[0], sampled_at=parse_time(parts[1]), result=int(parts[2]))
 
 
 def _recovery(spec: str) -> Recovery:
@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         return c
 
     def clock(c: argparse.ArgumentParser) -> None:
-        c.add_argument("--at", type=_parse_time, metavar="TIME",
+        c.add_argument("--at", type=parse_time, metavar="TIME",
                        help="the clock to use, ISO 8601 (default: now); naive times are UTC")
 
     def text_input(c: argparse.ArgumentParser) -> None:
@@ -447,8 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--alg", choices=[a.value for a in Algorithm])
     t.add_argument("--issuer")
     t.add_argument("--record-types", default="vtr")
-    t.add_argument("--not-before", type=_parse_time)
-    t.add_argument("--not-after", type=_parse_time)
+    t.add_argument("--not-before", type=parse_time)
+    t.add_argument("--not-after", type=parse_time)
     t.add_argument("--label")
     t = tsub.add_parser("remove", help="remove every key filed under a kid")
     t.add_argument("kid", help="hex or base64")
