@@ -14,9 +14,7 @@ cccdqr.verify. readers/check_vectors.py compares the two.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
-import random
 import sys
 import zlib
 from pathlib import Path
@@ -28,6 +26,7 @@ import cccdqr
 from cccdqr import cose, testkeys
 from cccdqr._base45 import b45encode
 from cccdqr.formats import native
+from cccdqr.demo import camera_frame
 from cccdqr.qr import render
 
 UTC = dt.timezone.utc
@@ -156,53 +155,6 @@ def duplicate_key_payload() -> bytes:
 
 
 # --- camera-like frames -------------------------------------------------------------
-
-def camera_frame(png: bytes, *, seed: int, size: int = 320, angle: float = 0.0,
-                 tilt: float = 0.0, blur: float = 0.8, noise: float = 0.08,
-                 contrast: float = 1.0, quality: int = 70) -> bytes:
-    """A 1280x720 JPEG that looks like a webcam frame of the printed code.
-
-    Like cccdqr.demo.camera_frame, with every degradation as a parameter and all
-    randomness from ``seed`` (PIL's effect_noise is not seeded, so it is not used).
-    ``tilt`` squeezes one side of the code (perspective), ``contrast`` < 1 fades it.
-    """
-    from PIL import Image, ImageDraw, ImageFilter
-
-    rng = random.Random(seed)
-    code = Image.open(io.BytesIO(png)).convert("L")
-    code = code.resize((size, size), Image.Resampling.NEAREST)
-    if tilt:
-        d = size * tilt
-        # quad: upper-left, lower-left, lower-right, upper-right of the source area
-        code = code.transform((size, size), Image.Transform.QUAD,
-                              (0, -d, 0, size + d, size, size, size, 0),
-                              resample=Image.Resampling.BICUBIC, fillcolor=225)
-    if angle:
-        code = code.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=225)
-    frame = Image.new("L", (1280, 720), 150)
-    draw = ImageDraw.Draw(frame)
-    for _ in range(40):  # clutter: boxes and lines
-        x, y = rng.randrange(1280), rng.randrange(720)
-        shade = rng.randrange(60, 220)
-        if rng.random() < 0.5:
-            draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(10, 120)),
-                           fill=shade)
-        else:
-            draw.line((x, y, rng.randrange(1280), rng.randrange(720)), fill=shade, width=3)
-    x = rng.randrange(40, 1280 - code.width - 40)
-    y = rng.randrange(20, max(21, 720 - code.height - 20))
-    frame.paste(code, (x, y))
-    if contrast != 1.0:
-        frame = frame.point(lambda v: int(128 + (v - 128) * contrast))
-    if blur:
-        frame = frame.filter(ImageFilter.GaussianBlur(blur))
-    if noise:
-        grain = Image.frombytes("L", frame.size, rng.randbytes(frame.width * frame.height))
-        frame = Image.blend(frame, grain, noise)
-    out = io.BytesIO()
-    frame.save(out, "JPEG", quality=quality)
-    return out.getvalue()
-
 
 # --- the cases ------------------------------------------------------------------------
 

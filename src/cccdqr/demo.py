@@ -34,30 +34,51 @@ SAMPLE = HealthCertificate(
 )
 
 
-def camera_frame(png: bytes, *, seed: int = 7) -> bytes:
-    """A 1280x720 JPEG that looks like a webcam frame of the printed code."""
+def camera_frame(png: bytes, *, seed: int, size: int = 320, angle: float = 0.0,
+                 tilt: float = 0.0, blur: float = 0.8, noise: float = 0.08,
+                 contrast: float = 1.0, quality: int = 70) -> bytes:
+    """A 1280x720 JPEG that looks like a webcam frame of the printed code.
+
+    Every degradation is a parameter and all randomness comes from ``seed`` (PIL's
+    effect_noise is not seeded, so it is not used): the vectors' camera JPEGs
+    regenerate byte for byte.
+    ``tilt`` squeezes one side of the code (perspective), ``contrast`` < 1 fades it.
+    """
     from PIL import Image, ImageDraw, ImageFilter
 
     rng = random.Random(seed)
     code = Image.open(io.BytesIO(png)).convert("L")
-    size = 300
     code = code.resize((size, size), Image.Resampling.NEAREST)
-    code = code.rotate(9, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=225)
+    if tilt:
+        d = size * tilt
+        # quad: upper-left, lower-left, lower-right, upper-right of the source area
+        code = code.transform((size, size), Image.Transform.QUAD,
+                              (0, -d, 0, size + d, size, size, size, 0),
+                              resample=Image.Resampling.BICUBIC, fillcolor=225)
+    if angle:
+        code = code.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=225)
     frame = Image.new("L", (1280, 720), 150)
     draw = ImageDraw.Draw(frame)
     for _ in range(40):  # clutter: boxes and lines
         x, y = rng.randrange(1280), rng.randrange(720)
         shade = rng.randrange(60, 220)
         if rng.random() < 0.5:
-            draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(10, 120)), fill=shade)
+            draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(10, 120)),
+                           fill=shade)
         else:
             draw.line((x, y, rng.randrange(1280), rng.randrange(720)), fill=shade, width=3)
-    frame.paste(code, (520, 160))
-    frame = frame.filter(ImageFilter.GaussianBlur(1.0))
-    noise = Image.frombytes("L", (1280, 720), rng.randbytes(1280 * 720))  # seeded, unlike effect_noise
-    frame = Image.blend(frame, noise, 0.08)
+    x = rng.randrange(40, 1280 - code.width - 40)
+    y = rng.randrange(20, max(21, 720 - code.height - 20))
+    frame.paste(code, (x, y))
+    if contrast != 1.0:
+        frame = frame.point(lambda v: int(128 + (v - 128) * contrast))
+    if blur:
+        frame = frame.filter(ImageFilter.GaussianBlur(blur))
+    if noise:
+        grain = Image.frombytes("L", frame.size, rng.randbytes(frame.width * frame.height))
+        frame = Image.blend(frame, grain, noise)
     out = io.BytesIO()
-    frame.save(out, "JPEG", quality=60)
+    frame.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
@@ -103,7 +124,8 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
 
     console.rule("4. scan a camera-like frame")
     frame_path = out_dir / "camera.jpg"
-    frame_path.write_bytes(camera_frame(qr.data))
+    frame_path.write_bytes(camera_frame(qr.data, seed=7, size=300, angle=9, blur=1.0,
+                                         quality=60))
     codes = scan(frame_path, backend="auto")
     console.print(f"{frame_path}: {len(codes)} code(s) found"
                   + (f" by {codes[0].backend}" if codes else ""))
