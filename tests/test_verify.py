@@ -410,9 +410,16 @@ def test_bad_base45(body: str, why: str) -> None:
     assert result.format is None
 
 
+def test_chunks_only_for_a_format_that_splits() -> None:
+    # a sequence of strings is a code split over several QR images; VN1 never is
+    assert cccdqr.verify([issue()], helpers.TRUST, now=NOW).reasons == (Reason.UNKNOWN_FORMAT,)
+    assert cccdqr.verify([], helpers.TRUST, now=NOW).reasons == (Reason.EMPTY_INPUT,)
+    assert cccdqr.verify(["hello"], helpers.TRUST, now=NOW).reasons == (Reason.UNKNOWN_FORMAT,)
+
+
 def test_type_errors_for_programmer_mistakes() -> None:
     text = issue()
-    for bad in (None, 123, ["VN1:..."], object()):
+    for bad in (None, 123, [b"VN1:..."], ["VN1:", 1], {"VN1:"}, object()):
         with pytest.raises(TypeError):
             cccdqr.verify(bad, helpers.TRUST, now=NOW)  # type: ignore[arg-type]
     with pytest.raises(TypeError):

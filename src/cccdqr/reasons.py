@@ -85,6 +85,27 @@ class Reason(enum.Enum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     # warnings: never the primary reason of a rejection
     REVOCATION_NOT_CHECKED = "REVOCATION_NOT_CHECKED"
+    # --- appended for the interop formats (JSON and JWS based, X.509 chains) ---
+    JSON_TOO_LARGE = "JSON_TOO_LARGE"
+    BAD_JSON = "BAD_JSON"
+    BAD_JWS = "BAD_JWS"
+    BAD_SIGNER_CERTIFICATE = "BAD_SIGNER_CERTIFICATE"
+    UNKNOWN_CA = "UNKNOWN_CA"
+    SIGNER_REVOKED = "SIGNER_REVOKED"
+    CRL_STALE = "CRL_STALE"
+    DEPRECATED_CHUNKING = "DEPRECATED_CHUNKING"  # warning
+    # --- appended for revocation lists ---
+    REVOKED = "REVOKED"
+    REVOCATION_STALE = "REVOCATION_STALE"
+    # --- appended for the card QR and identity binding (bind(), parse_card_qr()) ---
+    CARD_FIELD_COUNT = "CARD_FIELD_COUNT"
+    CARD_BAD_DATE = "CARD_BAD_DATE"
+    CARD_BAD_ID = "CARD_BAD_ID"
+    ID_MISMATCH = "ID_MISMATCH"
+    NAME_MISMATCH = "NAME_MISMATCH"
+    DOB_MISMATCH = "DOB_MISMATCH"
+    ID_NOT_CHECKED = "ID_NOT_CHECKED"  # warning
+    DOB_PARTIAL = "DOB_PARTIAL"  # warning
 
     @property
     def status(self) -> Status | None:
@@ -186,4 +207,52 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
     Reason.REVOCATION_NOT_CHECKED: (
         _W, "Revocation was not checked (no revocation list given).",
         "Chưa kiểm tra thu hồi (không có danh sách thu hồi)."),
+    Reason.JSON_TOO_LARGE: (
+        _I, "The code's JSON is larger than allowed.", "Dữ liệu JSON của mã vượt quá giới hạn."),
+    Reason.BAD_JSON: (
+        _I, "The code's JSON is malformed.", "Dữ liệu JSON của mã sai định dạng."),
+    Reason.BAD_JWS: (
+        _I, "The signed web token is malformed.", "Mã thông báo web có chữ ký sai định dạng."),
+    Reason.BAD_SIGNER_CERTIFICATE: (
+        _I, "The signer's certificate is malformed or not issued by its authority.",
+        "Chứng thư của bên ký sai định dạng hoặc không do cơ quan cấp phát hành."),
+    Reason.UNKNOWN_CA: (
+        _C, "The signer's certificate authority is not in the trust list.",
+        "Cơ quan cấp chứng thư của bên ký không có trong danh sách tin cậy."),
+    Reason.SIGNER_REVOKED: (
+        _I, "The signer's certificate has been revoked by its authority.",
+        "Chứng thư của bên ký đã bị cơ quan cấp thu hồi."),
+    Reason.CRL_STALE: (
+        _C, "The authority's revocation list is out of date.",
+        "Danh sách thu hồi của cơ quan cấp đã quá hạn."),
+    Reason.DEPRECATED_CHUNKING: (
+        _W, "The code was split over several QR images, a deprecated form.",
+        "Mã được chia thành nhiều ảnh QR, một dạng không còn được khuyến nghị."),
+    Reason.REVOKED: (
+        _I, "The certificate has been revoked by its issuer.", "Chứng nhận đã bị đơn vị cấp thu hồi."),
+    Reason.REVOCATION_STALE: (
+        _C, "The revocation list is out of date.", "Danh sách thu hồi đã quá hạn."),
+    Reason.CARD_FIELD_COUNT: (
+        _I, "The ID card's QR does not have the expected fields.",
+        "Mã QR trên thẻ căn cước không có đủ các trường."),
+    Reason.CARD_BAD_DATE: (
+        _I, "The ID card's QR holds an invalid date.", "Mã QR trên thẻ căn cước có ngày không hợp lệ."),
+    Reason.CARD_BAD_ID: (
+        _I, "The ID card's QR holds an invalid ID number.",
+        "Mã QR trên thẻ căn cước có số định danh không hợp lệ."),
+    Reason.ID_MISMATCH: (
+        _I, "The ID number on the card and on the certificate differ.",
+        "Số định danh trên thẻ và trên chứng nhận khác nhau."),
+    Reason.NAME_MISMATCH: (
+        _I, "The name on the card and on the certificate differ.",
+        "Họ tên trên thẻ và trên chứng nhận khác nhau."),
+    Reason.DOB_MISMATCH: (
+        _I, "The date of birth on the card and on the certificate differ.",
+        "Ngày sinh trên thẻ và trên chứng nhận khác nhau."),
+    Reason.ID_NOT_CHECKED: (
+        _W, "This certificate carries no ID number; only name and date of birth were matched.",
+        "Chứng nhận này không có số định danh; chỉ đối chiếu họ tên và ngày sinh."),
+    Reason.DOB_PARTIAL: (
+        _W, "The certificate gives only part of the date of birth; matched at that precision.",
+        "Chứng nhận chỉ ghi một phần ngày sinh; đã đối chiếu ở mức đó."),
 }

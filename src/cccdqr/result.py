@@ -32,6 +32,8 @@ class VerificationResult:
     issued_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     certificate_id: str | None = None
+    policy: Any = None
+    """The policy outcome when ``verify`` was given a policy and the signature held."""
     detail: str = ""
     """Technical detail of the primary reason, in English, for logs and support."""
 

@@ -134,6 +134,14 @@ def _load_certificate(data: bytes) -> x509.Certificate:
         raise TrustListError(f"not an X.509 certificate: {exc}") from None
 
 
+def _load_crl(data: bytes) -> x509.CertificateRevocationList:
+    try:
+        return (x509.load_pem_x509_crl(data) if data.lstrip().startswith(b"-----")
+                else x509.load_der_x509_crl(data))
+    except ValueError as exc:
+        raise TrustListError(f"not an X.509 CRL: {exc}") from None
+
+
 def make_trusted_key(
     key: PublicKey | bytes,
     *,
@@ -157,6 +165,24 @@ def make_trusted_key(
                       record_types=frozenset(record_types), label=label)
 
 
+# The EU DCC signer-certificate extended key usages that limit a key to record
+# types (eHealth network, "DSC" profile). Both spellings occur in the test data.
+_DCC_EKU = {f"1.3.6.1.4.1.{arc}1847.2021.1.{n}": t
+            for arc in ("", "0.") for n, t in (("1", "t"), ("2", "v"), ("3", "r"))}
+
+
+def record_types_from_eku(certificate: x509.Certificate) -> frozenset[str]:
+    """The record types a signer certificate's extended key usage allows: the
+    types of the DCC usages it lists, or all types when it lists none of them
+    (no EKU, or only generic ones such as TLS)."""
+    try:
+        usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return RECORD_TYPES
+    types = frozenset(_DCC_EKU[u.dotted_string] for u in usages if u.dotted_string in _DCC_EKU)
+    return types or RECORD_TYPES
+
+
 def make_trusted_certificate(
     cert: x509.Certificate | bytes,
     *,
@@ -164,18 +190,22 @@ def make_trusted_certificate(
     issuer: str | None = None,
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
-    record_types: Iterable[str] = RECORD_TYPES,
+    record_types: Iterable[str] | None = None,
     label: str | None = None,
 ) -> TrustedKey:
     """A TrustedKey for an X.509 signer certificate (object, PEM or DER). Its window
     is the certificate's, narrowed by ``not_before``/``not_after`` when given (a key
     retired early stays retired); it is found under both its SPKI kid and its
-    certificate kid. ``issuer`` defaults to the subject's country (C) when present."""
+    certificate kid. ``issuer`` defaults to the subject's country (C) when present;
+    ``record_types`` defaults to what the certificate's EU DCC extended key usage
+    allows (see :func:`record_types_from_eku`)."""
     certificate = _load_certificate(cert) if isinstance(cert, bytes) else cert
     public = certificate.public_key()
     if issuer is None:
         countries = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
         issuer = str(countries[0].value) if countries else None
+    if record_types is None:
+        record_types = record_types_from_eku(certificate)
     base = make_trusted_key(public, alg=alg, kid=certificate_kid(certificate),  # type: ignore[arg-type]
                             issuer=issuer,
                             not_before=max(t for t in (certificate.not_valid_before_utc,
@@ -187,12 +217,26 @@ def make_trusted_certificate(
 
 
 class TrustStore:
-    """An immutable set of trusted keys, indexed by kid."""
+    """An immutable set of trusted keys, indexed by kid, and of certificate
+    authorities (with their revocation lists) for formats whose codes carry
+    their own signer certificate (ICAO VDS-NC: the country's CSCA)."""
 
-    __slots__ = ("_keys", "_by_kid")
+    __slots__ = ("_keys", "_by_kid", "_authorities", "_crls")
 
-    def __init__(self, keys: Iterable[TrustedKey] = ()) -> None:
+    def __init__(
+        self,
+        keys: Iterable[TrustedKey] = (),
+        *,
+        authorities: Iterable[x509.Certificate] = (),
+        crls: Iterable[x509.CertificateRevocationList] = (),
+    ) -> None:
         self._keys: tuple[TrustedKey, ...] = tuple(keys)
+        self._authorities: tuple[x509.Certificate, ...] = tuple(authorities)
+        self._crls: tuple[x509.CertificateRevocationList, ...] = tuple(crls)
+        if not all(isinstance(a, x509.Certificate) for a in self._authorities):
+            raise TypeError("authorities must be x509.Certificate values")
+        if not all(isinstance(c, x509.CertificateRevocationList) for c in self._crls):
+            raise TypeError("crls must be x509.CertificateRevocationList values")
         by_kid: dict[bytes, list[TrustedKey]] = {}
         for entry in self._keys:
             if not isinstance(entry, TrustedKey):
@@ -209,6 +253,16 @@ class TrustStore:
     def keys(self) -> tuple[TrustedKey, ...]:
         return self._keys
 
+    @property
+    def authorities(self) -> tuple[x509.Certificate, ...]:
+        """Trusted certificate authorities (CSCAs) for codes carrying their signer certificate."""
+        return self._authorities
+
+    @property
+    def crls(self) -> tuple[x509.CertificateRevocationList, ...]:
+        """Revocation lists of those authorities."""
+        return self._crls
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -219,10 +273,31 @@ class TrustStore:
         return kid in self._by_kid
 
     def __repr__(self) -> str:
-        return f"TrustStore({len(self._keys)} keys)"
+        return (f"TrustStore({len(self._keys)} keys, {len(self._authorities)} authorities, "
+                f"{len(self._crls)} CRLs)")
+
+    def _replace(self, keys: Iterable[TrustedKey] | None = None, *,
+                 authorities: Iterable[x509.Certificate] | None = None,
+                 crls: Iterable[x509.CertificateRevocationList] | None = None) -> TrustStore:
+        return TrustStore(self._keys if keys is None else keys,
+                          authorities=self._authorities if authorities is None else authorities,
+                          crls=self._crls if crls is None else crls)
 
     def with_key(self, entry: TrustedKey) -> TrustStore:
-        return TrustStore((*self._keys, entry))
+        return self._replace((*self._keys, entry))
+
+    def with_keys(self, entries: Iterable[TrustedKey]) -> TrustStore:
+        return self._replace((*self._keys, *entries))
+
+    def with_authority(self, cert: x509.Certificate | bytes) -> TrustStore:
+        """A new store that also trusts a certificate authority (PEM, DER or object)."""
+        certificate = _load_certificate(cert) if isinstance(cert, bytes) else cert
+        return self._replace(authorities=(*self._authorities, certificate))
+
+    def with_crl(self, crl: x509.CertificateRevocationList | bytes) -> TrustStore:
+        """A new store that also holds an authority's revocation list (PEM, DER or object)."""
+        parsed = _load_crl(crl) if isinstance(crl, bytes) else crl
+        return self._replace(crls=(*self._crls, parsed))
 
     def with_public_key(self, key: PublicKey | bytes, **options: Any) -> TrustStore:
         """A new store that also trusts ``key``; options as :func:`make_trusted_key`."""
@@ -234,13 +309,18 @@ class TrustStore:
 
     def without(self, kid: bytes) -> TrustStore:
         """A new store without any key filed under ``kid``."""
-        return TrustStore(k for k in self._keys if kid not in k.index_kids)
+        return self._replace(k for k in self._keys if kid not in k.index_kids)
 
     # --- the JSON trust list -----------------------------------------------------
 
     def to_json(self) -> str:
-        doc = {"format": TRUST_LIST_FORMAT, "version": 1,
-               "keys": [entry.to_json() for entry in self._keys]}
+        doc: dict[str, Any] = {"format": TRUST_LIST_FORMAT, "version": 1,
+                               "keys": [entry.to_json() for entry in self._keys]}
+        if self._authorities:
+            doc["authorities"] = [a.public_bytes(serialization.Encoding.PEM).decode()
+                                  for a in self._authorities]
+        if self._crls:
+            doc["crls"] = [c.public_bytes(serialization.Encoding.PEM).decode() for c in self._crls]
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: PathLike) -> None:
@@ -261,7 +341,14 @@ class TrustStore:
         entries = doc.get("keys")
         if not isinstance(entries, list):
             raise TrustListError("trust list has no 'keys' array")
-        return cls(_entry_from_json(e, i) for i, e in enumerate(entries))
+        authorities, crls = doc.get("authorities", []), doc.get("crls", [])
+        if not isinstance(authorities, list) or not all(isinstance(a, str) for a in authorities):
+            raise TrustListError("'authorities' must be an array of PEM strings")
+        if not isinstance(crls, list) or not all(isinstance(c, str) for c in crls):
+            raise TrustListError("'crls' must be an array of PEM strings")
+        return cls((_entry_from_json(e, i) for i, e in enumerate(entries)),
+                   authorities=[_load_certificate(a.encode()) for a in authorities],
+                   crls=[_load_crl(c.encode()) for c in crls])
 
     @classmethod
     def load(cls, path: PathLike) -> TrustStore:
@@ -276,7 +363,7 @@ def _entry_from_json(e: object, index: int) -> TrustedKey:
     try:
         options: dict[str, Any] = {
             "alg": e.get("alg"), "issuer": e.get("issuer"), "label": e.get("label"),
-            "record_types": e.get("record_types", "vtr"),
+            "record_types": e.get("record_types"),  # a certificate defaults to its EKU
             "not_before": _parse_time(e.get("not_before")),
             "not_after": _parse_time(e.get("not_after")),
         }
@@ -286,6 +373,8 @@ def _entry_from_json(e: object, index: int) -> TrustedKey:
                 raise TrustListError(f"{where}: kid does not belong to the certificate")
             return entry
         kid = base64.b64decode(e["kid"], validate=True) if "kid" in e else None
+        if options["record_types"] is None:
+            options["record_types"] = RECORD_TYPES
         return make_trusted_key(e["public_key"].encode(), kid=kid, **options)
     except TrustListError:
         raise

@@ -11,7 +11,7 @@ The checks run in a fixed order and the first failure is the primary reason:
 7. claims and record: structure, version, issuer the key speaks for, record
    types the key may sign
 8. times: the key's window, iat (not yet valid), exp (expired)
-9. revocation
+9. revocation (only when a list is given): revoked, or the list is stale
 10. content: the CCCD number's rules
 
 Steps 1-7 stop at the first failure; 8-10 all run once the signature holds, and
@@ -20,30 +20,55 @@ every failure is listed. Nothing from the payload is read before step 6.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
-from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+from collections.abc import Iterable, Iterator, Sequence
 
 from . import cose
 from ._reject import Reject
-from .formats import detect
-from .formats._base import Contents, Envelope
+from .formats import detect, join_chunks
+from .formats._base import Contents, Envelope, RevocationId
 from .identity import check_cccd_number
 from .limits import Limits
 from .reasons import Reason, Status
 from .result import Inspection, VerificationResult
 from .trust import TrustedKey, TrustStore
 
-__all__ = ["DEFAULT_SKEW", "inspect", "verify", "verify_many"]
+__all__ = ["DEFAULT_SKEW", "Policy", "RevocationSource", "inspect", "verify", "verify_many"]
+
+
+class RevocationSource(Protocol):
+    """What ``verify(..., revocation=)`` needs of a revocation list."""
+
+    def is_revoked(self, ids: Sequence[RevocationId]) -> bool:
+        """Whether any of the certificate's revocation ids is listed."""
+
+    def is_stale(self, now: dt.datetime) -> bool:
+        """Whether the list is too old to rely on at ``now``."""
+
+
+class Policy(Protocol):
+    """What ``verify(..., policy=)`` needs of a set of entry rules."""
+
+    def evaluate(self, certificate: Any, *, now: dt.datetime) -> Any:
+        """The outcome of every rule for ``certificate`` at ``now``."""
 
 DEFAULT_SKEW = dt.timedelta(minutes=5)
 DEFAULT_LIMITS = Limits()
 _WHITESPACE = " \t\r\n\x0b\x0c"
 
 
+Input = str | bytes | Sequence[str]
+"""One scanned code, or the chunk texts of a code split over several QR images."""
+
+
 def _check_input_type(text: object) -> None:
-    if not isinstance(text, (str, bytes, bytearray, memoryview)):
-        raise TypeError(f"expected str or bytes, not {type(text).__name__}")
+    if isinstance(text, (str, bytes, bytearray, memoryview)):
+        return
+    if isinstance(text, (list, tuple)) and all(isinstance(t, str) for t in text):
+        return
+    raise TypeError(f"expected str, bytes or a sequence of str, not {type(text).__name__}")
 
 
 def _check_clock(now: object, skew: object) -> None:
@@ -72,18 +97,27 @@ def _to_text(data: object, limits: Limits) -> str:
     return text
 
 
-def _envelope(text: str, limits: Limits) -> Envelope:
+def _envelope(data: object, limits: Limits) -> Envelope:
+    if isinstance(data, (list, tuple)):
+        if sum(len(chunk) for chunk in data) > limits.max_input_chars:
+            raise Reject(Reason.INPUT_TOO_LARGE, f"{len(data)} chunks")
+        text, chunk_warnings = join_chunks([c.strip(_WHITESPACE) for c in data])
+    else:
+        text, chunk_warnings = _to_text(data, limits), ()
     fmt = detect(text)
     if fmt is None:
         raise Reject(Reason.UNKNOWN_FORMAT)
     envelope: Envelope = fmt.decode_unverified(text, limits)
+    if chunk_warnings:
+        envelope = dataclasses.replace(envelope, warnings=(*chunk_warnings, *envelope.warnings))
     return envelope
 
 
-def _find_key(env: Envelope, trust: TrustStore) -> TrustedKey:
+def _find_key(env: Envelope, trust: TrustStore, now: dt.datetime, skew: dt.timedelta) -> TrustedKey:
     """The trusted key whose signature holds; several keys may share a kid and
-    each that fits the algorithm is tried."""
-    candidates = trust.lookup(env.kid)
+    each that fits the algorithm is tried. A code that carries its own signer
+    certificate has it authenticated by the format's resolver instead."""
+    candidates = (env.resolve(trust, now, skew),) if env.resolve else trust.lookup(env.kid)
     if not candidates:
         raise Reject(Reason.UNKNOWN_KID, f"kid {env.kid.hex()} is not in the trust list")
     fitting = [k for k in candidates if k.alg is env.alg]
@@ -102,6 +136,7 @@ def _later_checks(
     *,
     now: dt.datetime,
     skew: dt.timedelta,
+    revocation: RevocationSource | None,
     allow_unlisted_province: bool,
 ) -> list[Reason]:
     """Steps 8-10: every failure, in order."""
@@ -112,6 +147,11 @@ def _later_checks(
         found.append(Reason.NOT_YET_VALID)
     if contents.expires_at is not None and contents.expires_at <= now - skew:
         found.append(Reason.EXPIRED)
+    if revocation is not None:
+        if revocation.is_revoked(contents.revocation_ids):
+            found.append(Reason.REVOKED)
+        elif revocation.is_stale(now):
+            found.append(Reason.REVOCATION_STALE)
     subject = contents.certificate.subject
     if subject.id_number is not None:
         found += check_cccd_number(subject.id_number, dob=subject.dob, sex=subject.sex,
@@ -120,18 +160,25 @@ def _later_checks(
 
 
 def verify(
-    text: str | bytes,
+    text: Input,
     trust: TrustStore,
     *,
     now: dt.datetime,
+    policy: Policy | None = None,
+    revocation: RevocationSource | None = None,
     skew: dt.timedelta = DEFAULT_SKEW,
     limits: Limits = DEFAULT_LIMITS,
     allow_unlisted_province: bool = False,
 ) -> VerificationResult:
     """Verify one scanned code at the clock ``now``.
 
-    Any ``str`` or ``bytes`` gives a result; only a wrong argument *type* (a
-    programmer error) raises. ``skew`` widens every time check both ways.
+    Any ``str`` or ``bytes`` gives a result, as does a sequence of chunk
+    strings (a SMART Health Card split over several QR images); only a wrong
+    argument *type* (a programmer error) raises. ``skew`` widens every time
+    check both ways. ``revocation`` is consulted after the times; without one
+    the result warns ``REVOCATION_NOT_CHECKED``. ``policy`` is evaluated once
+    the signature holds, and its outcome is ``result.policy``: whether the code
+    is genuine (``status``) and whether it meets the rules stay separate.
     ``allow_unlisted_province`` accepts CCCD numbers whose province code is
     not one of the 63 shipped (births registered abroad).
     """
@@ -140,15 +187,20 @@ def verify(
     _check_input_type(text)
     _check_clock(now, skew)
     found: dict[str, Any] = {}
+    warnings: list[Reason] = [] if revocation is not None else [Reason.REVOCATION_NOT_CHECKED]
     try:
-        env = _envelope(_to_text(text, limits), limits)
+        env = _envelope(text, limits)
+        warnings += env.warnings
         found.update(format=env.format, alg=env.alg.value, kid=env.kid)
-        key = _find_key(env, trust)
+        key = _find_key(env, trust, now, skew)
         found["signature_verified"] = True
         contents = env.open(limits)
+        warnings += contents.warnings
         found.update(certificate=contents.certificate, issuer=contents.issuer,
                      issued_at=contents.issued_at, expires_at=contents.expires_at,
                      certificate_id=contents.certificate_id)
+        if policy is not None:
+            found["policy"] = policy.evaluate(contents.certificate, now=now)
         if key.issuer is not None and contents.issuer != key.issuer:
             raise Reject(Reason.ISSUER_MISMATCH,
                          f"issuer {contents.issuer!r} but the key speaks for {key.issuer!r}")
@@ -156,24 +208,25 @@ def verify(
         if not_allowed:
             raise Reject(Reason.RECORD_TYPE_NOT_ALLOWED,
                          f"key may sign {''.join(sorted(key.record_types))}")
-        reasons = _later_checks(contents, key, now=now, skew=skew,
+        reasons = _later_checks(contents, key, now=now, skew=skew, revocation=revocation,
                                 allow_unlisted_province=allow_unlisted_province)
     except Reject as r:
-        return _result(found, (r.reason,), r.detail)
+        return _result(found, (r.reason,), warnings, r.detail)
     except Exception as exc:  # noqa: BLE001  # a bug in cccdqr: report it, never crash
-        return _result(found, (Reason.INTERNAL_ERROR,), f"{type(exc).__name__}: {exc}")
-    return _result(found, tuple(reasons), "")
+        return _result(found, (Reason.INTERNAL_ERROR,), warnings, f"{type(exc).__name__}: {exc}")
+    return _result(found, tuple(reasons), warnings, "")
 
 
-def _result(found: dict[str, Any], reasons: tuple[Reason, ...], detail: str) -> VerificationResult:
+def _result(found: dict[str, Any], reasons: tuple[Reason, ...], warnings: list[Reason],
+            detail: str) -> VerificationResult:
     status = reasons[0].status if reasons else Status.VALID
     assert status is not None
-    return VerificationResult(status=status, reasons=reasons,
-                              warnings=(Reason.REVOCATION_NOT_CHECKED,), detail=detail, **found)
+    return VerificationResult(status=status, reasons=reasons, warnings=tuple(dict.fromkeys(warnings)),
+                              detail=detail, **found)
 
 
 def verify_many(
-    texts: Iterable[str | bytes],
+    texts: Iterable[Input],
     trust: TrustStore,
     *,
     now: dt.datetime,
@@ -184,13 +237,13 @@ def verify_many(
         yield verify(text, trust, now=now, **options)
 
 
-def inspect(text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Inspection:
+def inspect(text: Input, *, limits: Limits = DEFAULT_LIMITS) -> Inspection:
     """Decode a code *without* checking its signature, for support and debugging.
     The result says ``verified=False``; never base a verdict on it."""
     _check_input_type(text)
     found: dict[str, Any] = {}
     try:
-        env = _envelope(_to_text(text, limits), limits)
+        env = _envelope(text, limits)
         found.update(format=env.format, alg=env.alg.value, kid=env.kid)
         contents = env.open(limits)
         found.update(certificate=contents.certificate, issuer=contents.issuer,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from .._reject import Reject
+from ..reasons import Reason
 from . import native
 
-__all__ = ["FORMATS", "detect"]
+__all__ = ["FORMATS", "detect", "join_chunks"]
 
 FORMATS: tuple[ModuleType, ...] = (native,)
 
@@ -22,3 +24,17 @@ def detect(text: str) -> ModuleType | None:
         if fmt.matches(text):
             return fmt
     return None
+
+
+def join_chunks(chunks: list[str] | tuple[str, ...]) -> tuple[str, tuple[Reason, ...]]:
+    """One text from the chunks of a code split over several QR images, and the
+    warnings that come with it. The format of the first chunk must define
+    ``join(chunks)``; no format without chunking accepts a sequence."""
+    if not chunks:
+        raise Reject(Reason.EMPTY_INPUT, "no chunks")
+    fmt = detect(chunks[0])
+    join = getattr(fmt, "join", None)
+    if join is None:
+        raise Reject(Reason.UNKNOWN_FORMAT, "this format is not split into chunks")
+    joined: tuple[str, tuple[Reason, ...]] = join(chunks)
+    return joined

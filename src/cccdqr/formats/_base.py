@@ -10,11 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from collections.abc import Callable
 
 from ..cose import Algorithm
 from ..limits import Limits
 from ..model import HealthCertificate
+from ..reasons import Reason
+
+if TYPE_CHECKING:
+    from ..trust import TrustedKey, TrustStore
+
+RevocationId = tuple[str, bytes]
+"""``(kind, id)``: how a revocation list names a certificate. Kinds in use:
+``"cti"`` (VN1), ``"uci"``, ``"countrycodeuci"``, ``"signature"`` (EU DCC, the
+first 16 bytes of SHA-256 as the EU revocation scheme defines them) and ``"rid"``
+(SMART Health Cards, scoped as ``kid.rid``)."""
+
+KeyResolver = Callable[["TrustStore", dt.datetime, dt.timedelta], "TrustedKey"]
+"""For formats that carry their signer certificate (VDS-NC): authenticate it
+against the trust store's authorities and return the key to check the signature
+with, or raise :class:`~cccdqr._reject.Reject`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +43,9 @@ class Contents:
     expires_at: dt.datetime | None = None
     certificate_id: str | None = None
     """The revocation handle: ``cti`` in hex for VN1, the UVCI for EU DCC."""
+    revocation_ids: tuple[RevocationId, ...] = ()
+    """Every name a revocation list may file this certificate under."""
+    warnings: tuple[Reason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,3 +56,8 @@ class Envelope:
     signed: bytes
     signature: bytes
     open: Callable[[Limits], Contents]
+    resolve: KeyResolver | None = None
+    """Set when the key comes with the code (a signer certificate) rather than
+    from a kid lookup in the trust store."""
+    warnings: tuple[Reason, ...] = ()
+    """Notes found before the signature check (e.g. deprecated chunking)."""

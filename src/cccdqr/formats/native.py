@@ -338,4 +338,5 @@ def open_payload(payload: bytes, limits: Limits) -> Contents:
     if not isinstance(cti, bytes) or not 8 <= len(cti) <= 16:
         raise Reject(Reason.BAD_CLAIMS, "cti must be 8 to 16 bytes")
     return Contents(certificate=record_from_cbor(claims.get(RECORD_CLAIM)), issuer=issuer,
-                    issued_at=issued_at, expires_at=expires_at, certificate_id=cti.hex())
+                    issued_at=issued_at, expires_at=expires_at, certificate_id=cti.hex(),
+                    revocation_ids=(("cti", cti),))
