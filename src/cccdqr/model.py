@@ -47,6 +47,7 @@ _FROZEN = dict(frozen=True, slots=True, kw_only=True)
 _DOB = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # ASCII digits only
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ICAO = re.compile(r"[A-Z0-9<]{1,80}")
 MIN_YEAR = 1900
 
 
@@ -110,15 +111,32 @@ def parse_dob(text: str) -> tuple[int, int | None, int | None]:
 class Subject:
     """The person. ``dob`` is ISO 8601 at the precision known: ``1990-05-17``,
     ``1990-05`` or ``1990``. ``id_number`` is the 12-digit CCCD number, or
-    ``None`` for formats that carry none (EU DCC, SHC)."""
+    ``None`` for formats that carry none (EU DCC, SHC).
+
+    ``name`` is the full name as printed (family name first for Vietnamese
+    names). Formats that split the name fill the parts too: ``family_name`` and
+    ``given_name`` as written, and their ICAO 9303 transliterations
+    ``family_name_icao`` / ``given_name_icao`` (``A-Z`` and ``<``, e.g.
+    ``NGUYEN`` / ``BAO<DUY``), which identity binding also compares."""
 
     name: str
     dob: str
     id_number: str | None = None
     sex: Sex | None = None
+    family_name: str | None = None
+    given_name: str | None = None
+    family_name_icao: str | None = None
+    given_name_icao: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "name", _check_text(self.name, "name"))
+        for part in ("family_name", "given_name"):
+            if getattr(self, part) is not None:
+                _set(self, part, _check_text(getattr(self, part), part))
+        for part in ("family_name_icao", "given_name_icao"):
+            value = getattr(self, part)
+            if value is not None and (not isinstance(value, str) or not _ICAO.fullmatch(value)):
+                raise _fail(f"{part} must be 1-80 characters of A-Z, 0-9 and '<', got {value!r}")
         if not isinstance(self.dob, str):
             raise _fail("dob must be a string (YYYY, YYYY-MM or YYYY-MM-DD)")
         parse_dob(self.dob)
