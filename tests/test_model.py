@@ -11,6 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cccdqr
+import helpers
+from cccdqr import testkeys
 from cccdqr.errors import CccdqrError, InvalidCertificate
 from cccdqr.model import (
     DISEASE_COVID19,
@@ -224,7 +227,19 @@ def test_dose_numbers_accepted(n: int) -> None:
 @pytest.mark.parametrize("n", [0, -1, 100, 1000, True, False, 1.0, "1", None])
 @pytest.mark.parametrize("field", ["dose_number", "doses_in_series"])
 def test_dose_numbers_refused(field: str, n: Any) -> None:
+    if field == "doses_in_series" and n is None:
+        # the series length is unknown in formats that do not carry it (SHC, VDS-NC)
+        assert vaccination(doses_in_series=None).doses_in_series is None
+        return
     invalid(vaccination, **{field: n})
+
+
+def test_vn1_needs_the_series_length() -> None:
+    cert = helpers.certificate()
+    partial = cert.replace(vaccinations=(vaccination(doses_in_series=None),))
+    with pytest.raises(cccdqr.InvalidCertificate, match="series"):
+        cccdqr.Issuer(testkeys.test_es256_key()).issue(partial, now=helpers.NOW,
+                                                       valid_for=dt.timedelta(days=1))
 
 
 @pytest.mark.parametrize(

@@ -240,7 +240,7 @@ def _show_certificate(out: Any, cert: HealthCertificate, lang: Lang) -> None:
     out.print(f"  {label[0]}: {s.name}   {label[1]}: {s.dob}"
               + (f"   {label[2]}: {s.id_number}" if s.id_number else ""))
     for v in cert.vaccinations:
-        out.print(f"  • {product_name(v.product)}  {v.dose_number}/{v.doses_in_series}"
+        out.print(f"  • {product_name(v.product)}  {v.dose_number}/{v.doses_in_series or '?'}"
                   f"  {v.date.isoformat()}  {v.country}")
     for t in cert.tests:
         result = "detected" if t.detected else "not detected"

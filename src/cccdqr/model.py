@@ -167,12 +167,14 @@ class Subject:
 @dataclass(**_FROZEN)
 class Vaccination:
     """One dose. ``product`` is an EU value-set code (``EU/1/20/1528``) or a
-    national code (``VN-NANOCOVAX``); see :mod:`cccdqr.products`."""
+    national code (``VN-NANOCOVAX``); see :mod:`cccdqr.products`.
+    ``doses_in_series`` is ``None`` when the format does not say (SMART Health
+    Cards, VDS-NC); VN1 and EU DCC always carry it."""
 
     product: str
     dose_number: int
-    doses_in_series: int
     date: dt.date
+    doses_in_series: int | None = None
     country: str = "VN"
     disease: int = DISEASE_COVID19
     administering_unit: str | None = None
@@ -180,7 +182,8 @@ class Vaccination:
     def __post_init__(self) -> None:
         _set(self, "product", _check_text(self.product, "product", 64))
         _check_int(self.dose_number, "dose_number", 1, 99)
-        _check_int(self.doses_in_series, "doses_in_series", 1, 99)
+        if self.doses_in_series is not None:
+            _check_int(self.doses_in_series, "doses_in_series", 1, 99)
         _check_date(self.date, "date")
         _check_country(self.country)
         _check_int(self.disease, "disease", 1, 2**63 - 1)

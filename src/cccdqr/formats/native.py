@@ -93,6 +93,8 @@ def _vaccination_to_cbor(v: Vaccination) -> dict[int, Any]:
     out: dict[int, Any] = {}
     _optional(out, 1, v.disease, DISEASE_COVID19)
     out[2] = PRODUCT_CODES.get(v.product, v.product)
+    if v.doses_in_series is None:
+        raise InvalidCertificate("VN1 needs the number of doses in the series")
     out[3], out[4], out[5] = v.dose_number, v.doses_in_series, _days(v.date)
     _optional(out, 6, v.country, _DEFAULT_COUNTRY)
     _optional(out, 7, v.administering_unit, None)
