@@ -13,6 +13,7 @@ __all__ = [
     "InvalidCccdNumber",
     "InvalidCertificate",
     "KeyAlgorithmMismatch",
+    "RevocationListError",
     "TrustListError",
 ]
 
@@ -39,3 +40,7 @@ class KeyAlgorithmMismatch(CccdqrError, ValueError):
 
 class TrustListError(CccdqrError, ValueError):
     """A trust list could not be parsed or does not hold together."""
+
+
+class RevocationListError(CccdqrError, ValueError):
+    """A revocation list file or import is malformed, or a write was refused."""
