@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 from pathlib import Path
@@ -197,3 +198,67 @@ def test_default_language_follows_the_locale(monkeypatch: pytest.MonkeyPatch,
     for var, value in env.items():
         monkeypatch.setenv(var, value)
     assert default_lang() == expected
+
+
+# --- the signed trust list ---------------------------------------------------------------
+
+def _root_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    root_key, scratch = tmp_path / "root.pem", tmp_path / "root-trust.json"
+    assert run(capsys, "keygen", "--key-out", str(root_key), "--trust", str(scratch))[0] == 0
+    store = TrustStore.load(scratch)
+    root_pub = tmp_path / "root.pub.pem"
+    root_pub.write_bytes(json.loads(store.to_json())["keys"][0]["public_key"].encode())
+    return root_key, root_pub
+
+
+def test_trust_sign_and_verify(issued: tuple[Path, Path, Path], tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, cert = issued
+    root_key, root_pub = _root_keys(tmp_path, capsys)
+    signed = tmp_path / "trust.signed.json"
+    code, out, _ = run(capsys, "trust", "sign", "--trust", str(trust), "--key", str(root_key),
+                       "--valid-days", "30", "--out", str(signed), "--at", AT)
+    assert code == 0 and "signed 1 keys" in out
+    assert run(capsys, "trust", "verify", str(signed), "--trust-root", str(root_pub),
+               "--at", "2026-11-02T00:00Z")[0] == 0
+    # verify with the signed list inside its window, and refuse it outside (exit 3)
+    base = ("verify", "--file", str(cert), "--trust", str(signed), "--trust-root", str(root_pub))
+    assert run(capsys, *base, "--at", "2026-11-02T00:00Z")[0] == 0
+    code, _, err = run(capsys, *base, "--at", "2026-12-05T00:00Z")
+    assert code == 3 and "expired" in err
+    # a signed list without its root is a usage error; an unsigned list with a root is refused
+    code, _, err = run(capsys, "verify", "--file", str(cert), "--trust", str(signed),
+                       "--at", "2026-11-02T00:00Z")
+    assert code == 2 and "--trust-root" in err
+    code, _, err = run(capsys, "verify", "--file", str(cert), "--trust", str(trust),
+                       "--trust-root", str(root_pub), "--at", "2026-11-02T00:00Z")
+    assert code == 3 and "refused" in err
+
+
+def test_a_tampered_signed_list_is_refused(issued: tuple[Path, Path, Path], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, _ = issued
+    root_key, root_pub = _root_keys(tmp_path, capsys)
+    signed = tmp_path / "trust.signed.json"
+    run(capsys, "trust", "sign", "--trust", str(trust), "--key", str(root_key), "--out", str(signed),
+        "--at", AT)
+    doc = json.loads(signed.read_text())
+    cose = bytearray(base64.b64decode(doc["cose"]))
+    cose[len(cose) // 2] ^= 0x20
+    doc["cose"] = base64.b64encode(bytes(cose)).decode()
+    signed.write_text(json.dumps(doc))
+    code, _, err = run(capsys, "trust", "verify", str(signed), "--trust-root", str(root_pub),
+                       "--at", "2026-11-02T00:00Z")
+    assert code == 3 and "refused" in err
+
+
+def test_trust_add_authority_and_crl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "vds-nc"
+    trust = tmp_path / "t.json"
+    assert run(capsys, "trust", "add", str(shared / "au_csca.der"), "--authority",
+               "--trust", str(trust))[0] == 0
+    assert run(capsys, "trust", "add", str(shared / "au_csca_crl.der"), "--crl",
+               "--trust", str(trust))[0] == 0
+    store = TrustStore.load(trust)
+    assert len(store.authorities) == 1 and len(store.crls) == 1 and len(store) == 0
+    assert store.authorities[0].subject.rfc4514_string().endswith("C=AU")

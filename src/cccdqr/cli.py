@@ -33,7 +33,7 @@ from .model import (
 from .products import product_name
 from .reasons import Lang, Status
 from .result import Inspection, VerificationResult
-from .trust import TrustStore, make_trusted_certificate, make_trusted_key
+from .trust import SIGNED_TRUST_LIST_FORMAT, TrustStore, make_trusted_certificate, make_trusted_key
 from .verify import DEFAULT_SKEW, inspect, verify
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_CANNOT_CHECK = 0, 1, 2, 3
@@ -101,16 +101,31 @@ def _read_input(args: argparse.Namespace) -> str:
     return text
 
 
-def _load_trust(path: str | None, *, missing_ok: bool = False) -> TrustStore:
+class TrustUnusable(CccdqrError):
+    """A signed trust list failed its root signature or window: exit 3, cannot check."""
+
+
+def _load_trust(path: str | None, *, missing_ok: bool = False,
+                args: argparse.Namespace | None = None) -> TrustStore:
+    """The trust list at ``path``. A signed list needs ``--trust-root`` (and is
+    checked at the command's clock); with ``--trust-root`` an unsigned list is refused."""
     if path is None:
         raise UsageError("--trust FILE is required")
     if missing_ok and not Path(path).exists():
         return TrustStore()
+    data = _read_bytes(path)
+    root = getattr(args, "trust_root", None) if args is not None else None
+    signed = SIGNED_TRUST_LIST_FORMAT.encode() in data[:200]
+    if signed and root is None:
+        raise UsageError(f"{path} is a signed trust list: give its root key with --trust-root")
     try:
-        return TrustStore.load(path)
-    except OSError as exc:
-        raise UsageError(f"cannot read trust list {path}: {exc.strerror}") from None
+        if root is not None:
+            assert args is not None
+            return TrustStore.parse_signed(data, _read_bytes(root), now=_now(args))
+        return TrustStore.parse_json(data)
     except CccdqrError as exc:
+        if root is not None:
+            raise TrustUnusable(f"trust list {path} refused: {exc}") from None
         raise UsageError(f"bad trust list {path}: {exc}") from None
 
 
@@ -265,7 +280,7 @@ def print_verdict(result: VerificationResult, lang: Lang) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    trust = _load_trust(args.trust)
+    trust = _load_trust(args.trust, args=args)
     result = verify(_read_input(args), trust, now=_now(args),
                     skew=dt.timedelta(seconds=args.skew),
                     allow_unlisted_province=args.allow_unlisted_province)
@@ -298,8 +313,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_trust(args: argparse.Namespace) -> int:
     out = _console()
+    if args.trust_command == "sign":
+        return _trust_sign(args)
+    if args.trust_command == "verify":
+        trust = _load_trust(args.file, args=args)
+        out.print(f"signed trust list {args.file}: signature and window hold at "
+                  f"{_now(args).isoformat()}; {len(trust)} keys, "
+                  f"{len(trust.authorities)} authorities")
+        return EXIT_VALID
     if args.trust_command == "list":
-        trust = _load_trust(args.trust)
+        trust = _load_trust(args.trust, args=args)
         if args.json:
             print(trust.to_json(), end="")
             return EXIT_VALID
@@ -316,13 +339,22 @@ def cmd_trust(args: argparse.Namespace) -> int:
                                    "label": args.label}
         if args.alg:
             options["alg"] = Algorithm(args.alg)
-        if b"CERTIFICATE" in data or args.certificate:
-            entry = make_trusted_certificate(data, **options)
+        if args.authority:
+            trust = trust.with_authority(data)
+            out.print(f"added certificate authority {trust.authorities[-1].subject.rfc4514_string()}")
+        elif args.crl:
+            trust = trust.with_crl(data)
+            out.print(f"added revocation list of {trust.crls[-1].issuer.rfc4514_string()}")
         else:
-            entry = make_trusted_key(data, not_before=args.not_before,
-                                     not_after=args.not_after, **options)
-        trust = trust.with_key(entry)
-        out.print(f"added kid {entry.kid.hex()} ({entry.alg.value}); {len(trust)} keys")
+            if b"CERTIFICATE" in data or args.certificate:
+                entry = make_trusted_certificate(data, not_before=args.not_before,
+                                                 not_after=args.not_after, **options)
+            else:
+                options["record_types"] = args.record_types or "vtr"
+                entry = make_trusted_key(data, not_before=args.not_before,
+                                         not_after=args.not_after, **options)
+            trust = trust.with_key(entry)
+            out.print(f"added kid {entry.kid.hex()} ({entry.alg.value}); {len(trust)} keys")
     else:
         kid = _kid_arg(args.kid)
         if kid not in trust:
@@ -330,6 +362,22 @@ def cmd_trust(args: argparse.Namespace) -> int:
         trust = trust.without(kid)
         out.print(f"removed kid {kid.hex()}; {len(trust)} keys")
     trust.save(args.trust)
+    return EXIT_VALID
+
+
+def _trust_sign(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives import serialization
+
+    trust = _load_trust(args.trust)
+    try:
+        key = serialization.load_pem_private_key(_read_bytes(args.key), password=None)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"cannot read the root private key {args.key}: {exc}") from None
+    now = _now(args)
+    text = trust.sign(key, now=now, valid_for=dt.timedelta(days=args.valid_days))  # type: ignore[arg-type]
+    Path(args.out).write_text(text, encoding="utf-8")
+    _console().print(f"signed {len(trust)} keys into {args.out}, valid "
+                     f"{now.isoformat()} .. {(now + dt.timedelta(days=args.valid_days)).isoformat()}")
     return EXIT_VALID
 
 
@@ -422,6 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = command("verify", "verify a scanned code against a trust list")
     text_input(c)
     c.add_argument("--trust", required=True, metavar="JSON")
+    c.add_argument("--trust-root", metavar="PEM",
+                   help="root public key: the trust list must be signed by it and in its window")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.add_argument("--skew", type=float, default=DEFAULT_SKEW.total_seconds(),
                    metavar="SECONDS", help="clock skew allowed (default 300)")
@@ -435,24 +485,41 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(run=cmd_inspect)
 
-    c = command("trust", "list, add or remove trusted keys")
+    c = command("trust", "list, add, remove, sign or verify trusted keys")
     tsub = c.add_subparsers(dest="trust_command", required=True, metavar="ACTION")
     t = tsub.add_parser("list", help="list the keys")
     t.add_argument("--trust", required=True, metavar="JSON")
+    t.add_argument("--trust-root", metavar="PEM", help="the list is signed: check it with this root key")
     t.add_argument("--json", action="store_true")
-    t = tsub.add_parser("add", help="add a public key or X.509 certificate (PEM or DER)")
-    t.add_argument("file", help="public key or certificate file")
+    clock(t)
+    t = tsub.add_parser("add", help="add a public key, X.509 signer certificate, CA or CRL (PEM or DER)")
+    t.add_argument("file", help="public key, certificate or CRL file")
     t.add_argument("--trust", required=True, metavar="JSON")
-    t.add_argument("--certificate", action="store_true", help="the file is a certificate")
+    kind = t.add_mutually_exclusive_group()
+    kind.add_argument("--certificate", action="store_true", help="the file is a signer certificate")
+    kind.add_argument("--authority", action="store_true",
+                      help="the file is a certificate authority (a CSCA, for ICAO VDS-NC)")
+    kind.add_argument("--crl", action="store_true", help="the file is an authority's revocation list")
     t.add_argument("--alg", choices=[a.value for a in Algorithm])
     t.add_argument("--issuer")
-    t.add_argument("--record-types", default="vtr")
+    t.add_argument("--record-types", default=None,
+                   help="what the key may sign: v, t, r (default: all; a certificate's EKU)")
     t.add_argument("--not-before", type=parse_time)
     t.add_argument("--not-after", type=parse_time)
     t.add_argument("--label")
     t = tsub.add_parser("remove", help="remove every key filed under a kid")
     t.add_argument("kid", help="hex or base64")
     t.add_argument("--trust", required=True, metavar="JSON")
+    t = tsub.add_parser("sign", help="sign a trust list with a root private key")
+    t.add_argument("--trust", required=True, metavar="JSON", help="the unsigned list")
+    t.add_argument("--key", required=True, metavar="PEM", help="root private key (ES256 or Ed25519)")
+    t.add_argument("--valid-days", type=int, default=30, help="how long the signed list is valid")
+    t.add_argument("--out", required=True, metavar="FILE")
+    clock(t)
+    t = tsub.add_parser("verify", help="check a signed trust list's signature and window")
+    t.add_argument("file", help="the signed list")
+    t.add_argument("--trust-root", required=True, metavar="PEM", help="root public key")
+    clock(t)
     c.set_defaults(run=cmd_trust)
 
     c = command("render", "render text as a QR image (PNG or SVG by extension)")
@@ -480,6 +547,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except UsageError as exc:
         _console(stderr=True).print(f"cccdqr: {exc}", style="red")
         code = EXIT_USAGE
+    except TrustUnusable as exc:  # trust data stale or not authentic: not the holder's fault
+        _console(stderr=True).print(f"cccdqr: {exc}", style="red")
+        code = EXIT_CANNOT_CHECK
     except CccdqrError as exc:  # e.g. a certificate that cannot be issued
         _console(stderr=True).print(f"cccdqr: {exc}", style="red")
         code = EXIT_USAGE

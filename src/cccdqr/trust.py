@@ -21,22 +21,35 @@ from collections.abc import Iterable, Iterator
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from . import _cbor
+from ._reject import Reject
 from .cose import (
     Algorithm,
+    PrivateKey,
     PublicKey,
     algorithm_for_key,
     certificate_kid,
     check_key_algorithm,
+    decode_sign1,
+    encode_sign1,
+    header_algorithm,
     key_fits,
     spki_kid,
+    verify_bytes,
 )
 from .errors import KeyAlgorithmMismatch, TrustListError
+from .limits import Limits
+from .reasons import Reason
 
-__all__ = ["TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
+__all__ = ["SIGNED_TRUST_LIST_FORMAT", "TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
 
 TRUST_LIST_FORMAT = "cccdqr-trust-list"
+SIGNED_TRUST_LIST_FORMAT = "cccdqr-signed-trust-list"
 RECORD_TYPES = frozenset("vtr")
 PathLike = Union[str, "os.PathLike[str]"]
+# A signed list holds one big byte string: the item count and depth stay tiny,
+# the size does not (an EU-wide list of DSCs runs to megabytes).
+_SIGNED_LIST_LIMITS = Limits(max_decompressed=64 * 1024 * 1024, max_cbor_depth=4, max_cbor_items=16)
 
 
 def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
@@ -354,6 +367,84 @@ class TrustStore:
     def load(cls, path: PathLike) -> TrustStore:
         with open(path, "rb") as f:
             return cls.parse_json(f.read())
+
+    # --- the signed trust list ---------------------------------------------------
+
+    def sign(self, root_key: PrivateKey, *, now: dt.datetime, valid_for: dt.timedelta) -> str:
+        """This list signed by ``root_key`` (ES256 or Ed25519), valid from ``now``
+        for ``valid_for``: a small JSON document holding a COSE_Sign1 whose payload
+        carries the list and its window (see ``docs/trust.md``)."""
+        _utc(now, "now")
+        if not isinstance(valid_for, dt.timedelta) or valid_for <= dt.timedelta(0):
+            raise ValueError("valid_for must be a positive timedelta")
+        alg = algorithm_for_key(root_key)
+        payload = _cbor.dumps({"iat": int(now.timestamp()),
+                               "exp": int((now + valid_for).timestamp()),
+                               "list": self.to_json().encode()})
+        signed = encode_sign1(payload, alg=alg, key=root_key, kid=spki_kid(root_key.public_key()))
+        doc = {"format": SIGNED_TRUST_LIST_FORMAT, "version": 1,
+               "cose": base64.b64encode(signed).decode()}
+        return json.dumps(doc, indent=2) + "\n"
+
+    @classmethod
+    def parse_signed(
+        cls,
+        data: bytes | str,
+        root_public_key: PublicKey | bytes,
+        *,
+        now: dt.datetime,
+        skew: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> TrustStore:
+        """The trust list inside a signed document, after checking its signature
+        with ``root_public_key`` (object, PEM or DER) and its window at ``now``.
+        :class:`TrustListError` when malformed, signed by another key, tampered
+        with, not yet valid or expired: a list that fails is never used."""
+        _utc(now, "now")
+        root = _load_public_key(root_public_key) if isinstance(root_public_key, bytes) \
+            else root_public_key
+        try:
+            doc = json.loads(data)
+            if not isinstance(doc, dict) or doc.get("format") != SIGNED_TRUST_LIST_FORMAT:
+                raise TrustListError(f"not a {SIGNED_TRUST_LIST_FORMAT} document")
+            if type(doc.get("version")) is not int or doc["version"] != 1:
+                raise TrustListError(f"unsupported signed trust list version {doc.get('version')!r}")
+            msg = decode_sign1(base64.b64decode(doc["cose"], validate=True), _SIGNED_LIST_LIMITS)
+            alg = header_algorithm(msg)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+            raise TrustListError(f"signed trust list is malformed: {exc}") from None
+        except Reject as r:
+            raise TrustListError(f"signed trust list is malformed: {r.reason.value} {r.detail}") from None
+        if msg.protected.get(4) != spki_kid(root):
+            raise TrustListError("signed trust list was signed by another key than the root given")
+        if not key_fits(alg, root) or not verify_bytes(alg, root, msg.signature, msg.to_be_signed):
+            raise TrustListError("signed trust list: the signature does not verify (tampered?)")
+        try:
+            claims = _cbor.loads(msg.payload, _SIGNED_LIST_LIMITS, malformed=Reason.BAD_CLAIMS)
+            iat, exp, listed = claims["iat"], claims["exp"], claims["list"]
+            if type(iat) is not int or type(exp) is not int or not isinstance(listed, bytes):
+                raise TypeError("iat, exp must be integers and list bytes")
+        except (Reject, KeyError, TypeError) as exc:
+            raise TrustListError(f"signed trust list payload is malformed: {exc}") from None
+        start = dt.datetime.fromtimestamp(iat, dt.timezone.utc)
+        end = dt.datetime.fromtimestamp(exp, dt.timezone.utc)
+        if now + skew < start:
+            raise TrustListError(f"signed trust list is not valid before {_iso(start)}")
+        if now - skew >= end:
+            raise TrustListError(f"signed trust list expired at {_iso(end)}")
+        return cls.parse_json(listed)
+
+    @classmethod
+    def load_signed(
+        cls,
+        path: PathLike,
+        root_public_key: PublicKey | bytes,
+        *,
+        now: dt.datetime,
+        skew: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> TrustStore:
+        """Read a signed trust list file; see :meth:`parse_signed`."""
+        with open(path, "rb") as f:
+            return cls.parse_signed(f.read(), root_public_key, now=now, skew=skew)
 
 
 def _entry_from_json(e: object, index: int) -> TrustedKey:
