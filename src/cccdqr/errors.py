@@ -13,6 +13,7 @@ __all__ = [
     "InvalidCccdNumber",
     "InvalidCertificate",
     "KeyAlgorithmMismatch",
+    "PolicyError",
     "RevocationListError",
     "TrustListError",
 ]
@@ -40,6 +41,11 @@ class KeyAlgorithmMismatch(CccdqrError, ValueError):
 
 class TrustListError(CccdqrError, ValueError):
     """A trust list could not be parsed or does not hold together."""
+
+
+class PolicyError(CccdqrError, ValueError):
+    """A policy file is not valid TOML, has an unknown key, or a value of the wrong
+    type or out of range; the message names the key."""
 
 
 class RevocationListError(CccdqrError, ValueError):
