@@ -8,8 +8,14 @@ certificate that cannot be issued.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .reasons import Reason
+
 __all__ = [
     "CccdqrError",
+    "InvalidCardQR",
     "InvalidCccdNumber",
     "InvalidCertificate",
     "KeyAlgorithmMismatch",
@@ -50,3 +56,19 @@ class PolicyError(CccdqrError, ValueError):
 
 class RevocationListError(CccdqrError, ValueError):
     """A revocation list file or import is malformed, or a write was refused."""
+
+
+class InvalidCardQR(CccdqrError, ValueError):
+    """The text scanned from a CCCD card's own QR is not a card QR.
+
+    ``reason`` is the :class:`~cccdqr.reasons.Reason` (``CARD_FIELD_COUNT``,
+    ``CARD_BAD_DATE`` or ``CARD_BAD_ID``); ``detail`` says which field and why,
+    and may quote the card (do not log it); ``causes`` holds the CCCD-number
+    rules broken (``CCCD_*`` reasons) when the reason is ``CARD_BAD_ID``.
+    """
+
+    def __init__(self, reason: Reason, detail: str, causes: tuple[Reason, ...] = ()) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.causes = causes
