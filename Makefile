@@ -36,8 +36,15 @@ test: setup
 bench: setup
 	$(PY) bench/run.py
 
+# A long fuzzing campaign over verify() and inspect(), outside CI: atheris when it
+# installs (coverage-guided), else hypothesis. Writes fuzz/RESULTS.md.
+FUZZ_RUNS ?= 200000
+fuzz: setup
+	-$(PY) -m pip install --quiet atheris
+	$(PY) fuzz/run.py --runs $(FUZZ_RUNS)
+
 lint: setup
-	$(PY) -m ruff check src tests readers bench
+	$(PY) -m ruff check src tests readers bench fuzz
 	$(PY) -m mypy
 
 clean:
