@@ -11,11 +11,11 @@ from types import ModuleType
 
 from .._reject import Reject
 from ..reasons import Reason
-from . import native
+from . import native, vdsnc
 
 __all__ = ["FORMATS", "detect", "join_chunks"]
 
-FORMATS: tuple[ModuleType, ...] = (native,)
+FORMATS: tuple[ModuleType, ...] = (native, vdsnc)
 
 
 def detect(text: str) -> ModuleType | None:
