@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import zlib
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -22,6 +24,20 @@ from cccdqr._base45 import b45encode
 from cccdqr.formats import native
 
 UTC = dt.timezone.utc
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CCCDQR_SHARED", ROOT.parent / "shared"))
+"""The shared test data (external vectors, province codes): ``../shared`` next to
+the checkout, as in CI, or wherever ``CCCDQR_SHARED`` says."""
+
+
+def shared(*parts: str) -> Path:
+    """A path under the shared test data; fails loudly (never skips) when it is
+    missing, so a run without it cannot pass by testing nothing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"shared test data not found: {path} (set CCCDQR_SHARED)")
+    return path
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 IAT = int(NOW.timestamp()) - 3600
 EXP = IAT + 365 * 86400

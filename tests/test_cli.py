@@ -12,6 +12,8 @@ import pytest
 from cccdqr import TrustStore
 from cccdqr.cli import default_lang, main
 
+import helpers
+
 AT = "2026-11-01T00:00:00Z"
 
 
@@ -253,7 +255,7 @@ def test_a_tampered_signed_list_is_refused(issued: tuple[Path, Path, Path], tmp_
 
 
 def test_trust_add_authority_and_crl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "vds-nc"
+    shared = helpers.shared("vectors", "vds-nc")
     trust = tmp_path / "t.json"
     assert run(capsys, "trust", "add", str(shared / "au_csca.der"), "--authority",
                "--trust", str(trust))[0] == 0
