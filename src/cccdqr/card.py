@@ -168,8 +168,8 @@ def parse_card_qr(text: str | bytes, *, allow_unlisted_province: bool = False) -
         raise TypeError(f"card QR text must be str or bytes, not {type(text).__name__}")
     if len(text) > MAX_CARD_QR_CHARS:
         raise InvalidCardQR(Reason.CARD_FIELD_COUNT, "longer than any card QR")
-    # Lone surrogates (from a str built with surrogateescape) are not text.
-    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    # Lone surrogates (a str decoded with surrogateescape) become U+FFFD too.
+    text = text.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
     text = unicodedata.normalize("NFC", text).strip().lstrip("\ufeff").strip()
 
     fields = [field.strip() for field in text.split(_SEPARATOR)]
