@@ -11,11 +11,11 @@ from types import ModuleType
 
 from .._reject import Reject
 from ..reasons import Reason
-from . import dcc, native, vdsnc
+from . import dcc, native, shc, vdsnc
 
 __all__ = ["FORMATS", "detect", "join_chunks"]
 
-FORMATS: tuple[ModuleType, ...] = (native, dcc, vdsnc)
+FORMATS: tuple[ModuleType, ...] = (native, dcc, shc, vdsnc)
 
 
 def detect(text: str) -> ModuleType | None:
