@@ -264,3 +264,70 @@ def test_trust_add_authority_and_crl(tmp_path: Path, capsys: pytest.CaptureFixtu
     store = TrustStore.load(trust)
     assert len(store.authorities) == 1 and len(store.crls) == 1 and len(store) == 0
     assert store.authorities[0].subject.rfc4514_string().endswith("C=AU")
+
+
+# --- revocation and policy ---------------------------------------------------------------
+
+def _cti(cert: Path) -> str:
+    from cccdqr import inspect
+
+    found = inspect(cert.read_text().strip()).certificate_id
+    assert found is not None
+    return found
+
+
+def test_revoke_add_then_verify_says_revoked(issued: tuple[Path, Path, Path], tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, cert = issued
+    db = tmp_path / "revoked.sqlite"
+    at = "2026-11-02T00:00Z"
+    code, out, _ = run(capsys, "revoke", "add", "--db", str(db), "--valid-days", "7",
+                       _cti(cert), "--at", at)
+    assert code == 0 and "added 1 new" in out
+    base = ("verify", "--file", str(cert), "--trust", str(trust), "--revocation", str(db), "--json")
+    code, out, _ = run(capsys, *base, "--at", at)
+    assert code == 1 and json.loads(out)["reasons"] == ["REVOKED"]
+    code, out, _ = run(capsys, "revoke", "count", "--db", str(db), "--at", at)
+    assert code == 0 and "cti=1" in out and "fresh" in out
+
+
+def test_revoke_import_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, source, exported = tmp_path / "r.sqlite", tmp_path / "ids.txt", tmp_path / "out.csv"
+    ids = [f"{i:024x}" for i in range(1, 501)]
+    source.write_text("# cti list\n" + "\n".join(ids) + "\n")
+    code, out, _ = run(capsys, "revoke", "import", str(source), "--format", "text", "--db", str(db))
+    assert code == 0 and "500 new" in out
+    assert run(capsys, "revoke", "export", "--db", str(db), "--out", str(exported))[0] == 0
+    rows = exported.read_text().splitlines()
+    assert rows[0] == "kind,id" and sorted(r.split(",")[1] for r in rows[1:]) == ids
+    # a never-marked list is stale: verify would say so
+    assert "STALE" in run(capsys, "revoke", "count", "--db", str(db))[1]
+
+
+def test_revoke_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "r.sqlite"
+    assert run(capsys, "revoke", "add", "--db", str(db), "zz")[0] == 2
+    assert run(capsys, "revoke", "add", "--db", str(db), "--uvci", "URN:UVCI:01:VN:X")[0] == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_text("00112233445566778899aabb\nnot-hex\n")
+    code, _, err = run(capsys, "revoke", "import", str(bad), "--format", "text", "--db", str(db))
+    assert code == 2 and "line 2" in err
+    code, out, _ = run(capsys, "revoke", "add", "--db", str(db), "--uvci", "URN:UVCI:01:VN:X",
+                       "--country", "VN")
+    assert code == 0 and "added 2 new" in out
+
+
+def test_verify_with_a_policy(issued: tuple[Path, Path, Path], tmp_path: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, cert = issued
+    base = ("verify", "--file", str(cert), "--trust", str(trust), "--at", "2026-11-02T00:00Z")
+    code, out, _ = run(capsys, *base, "--policy", "default", "--lang", "en")
+    assert code == 0 and "Meets the rules" in out
+    # the same genuine code fails a policy that accepts no product: exit 1, rules listed
+    strict = tmp_path / "strict.toml"
+    strict.write_text('[vaccination.products]\naccepted = ["EU/1/21/1618"]\n')
+    code, out, _ = run(capsys, *base, "--policy", str(strict), "--json")
+    result = json.loads(out)
+    assert code == 1 and result["valid"] is True and result["policy"]["passed"] is False
+    code, _, err = run(capsys, *base, "--policy", str(tmp_path / "missing.toml"))
+    assert code == 2 and "policy" in err

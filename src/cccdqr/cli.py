@@ -33,6 +33,9 @@ from .model import (
 from .products import product_name
 from .reasons import Lang, Status
 from .result import Inspection, VerificationResult
+from .policy import Policy
+from .revocation import KINDS as REVOCATION_KINDS
+from .revocation import RevocationList, uvci_hashes
 from .trust import SIGNED_TRUST_LIST_FORMAT, TrustStore, make_trusted_certificate, make_trusted_key
 from .verify import DEFAULT_SKEW, inspect, verify
 
@@ -275,19 +278,47 @@ def print_verdict(result: VerificationResult, lang: Lang) -> None:
                   f"{result.kid.hex() if result.kid else '-'} · issuer {result.issuer or '-'}")
     if result.certificate is not None and result.signature_verified:
         _show_certificate(out, result.certificate, lang)
+    if result.policy is not None:
+        outcome = result.policy
+        out.print(f"  {SYMBOL[Status.VALID if outcome.passed else Status.INVALID]} "
+                  f"{outcome.message(lang)}",
+                  style="bold green" if outcome.passed else "bold red")
+        for rule in outcome.rules:
+            out.print(f"    {'✔' if rule.passed else '✘'} {rule.message(lang)}",
+                      style=None if rule.passed else "red")
     for warning in result.warnings:
         out.print(f"  note: {warning.message(lang)}", style="dim")
 
 
+def _load_policy(path: str | None) -> Policy | None:
+    if path is None:
+        return None
+    return Policy.default() if path == "default" else Policy.load(path)
+
+
+def _open_revocation(path: str | None) -> RevocationList | None:
+    return None if path is None else RevocationList.open(path)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     trust = _load_trust(args.trust, args=args)
-    result = verify(_read_input(args), trust, now=_now(args),
-                    skew=dt.timedelta(seconds=args.skew),
-                    allow_unlisted_province=args.allow_unlisted_province)
+    policy = _load_policy(args.policy)
+    skew = (dt.timedelta(seconds=args.skew) if args.skew is not None
+            else policy.skew if policy is not None else DEFAULT_SKEW)
+    revocation = _open_revocation(args.revocation)
+    try:
+        result = verify(_read_input(args), trust, now=_now(args), policy=policy,
+                        revocation=revocation, skew=skew,
+                        allow_unlisted_province=args.allow_unlisted_province)
+    finally:
+        if revocation is not None:
+            revocation.close()
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print_verdict(result, args.lang)
+    if result.valid and result.policy is not None and not result.policy.passed:
+        return EXIT_INVALID  # genuine, but does not meet the rules: the person may not pass
     return EXIT_FOR_STATUS[result.status]
 
 
@@ -378,6 +409,68 @@ def _trust_sign(args: argparse.Namespace) -> int:
     Path(args.out).write_text(text, encoding="utf-8")
     _console().print(f"signed {len(trust)} keys into {args.out}, valid "
                      f"{now.isoformat()} .. {(now + dt.timedelta(days=args.valid_days)).isoformat()}")
+    return EXIT_VALID
+
+
+# --- revoke ---------------------------------------------------------------------------
+
+_TEXT_KINDS = frozenset({"rid", "uvci"})
+
+
+def _revocation_ids(args: argparse.Namespace) -> list[tuple[str, bytes]]:
+    ids: list[tuple[str, bytes]] = []
+    for value in args.ids:
+        if args.kind in _TEXT_KINDS:
+            ids.append((args.kind, value.encode()))
+            continue
+        try:
+            ids.append((args.kind, bytes.fromhex(value)))
+        except ValueError:
+            raise UsageError(f"{args.kind} ids are hex: {value!r}") from None
+    if args.uvci:
+        if not args.country:
+            raise UsageError("--uvci needs --country (the issuing country, e.g. VN)")
+        ids += uvci_hashes(args.uvci, args.country)
+    if not ids:
+        raise UsageError("nothing to add: give ids or --uvci")
+    return ids
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    out = _console()
+    action = args.revoke_command
+    if action == "count":
+        with RevocationList.open(args.db) as rl:
+            kinds = rl.kinds()
+            out.print(f"{args.db}: {sum(kinds.values()):,} entries"
+                      + "".join(f"  {k}={n:,}" for k, n in sorted(kinds.items())))
+            updated = rl.updated_at
+            out.print(f"updated {updated.isoformat() if updated else 'never'}; "
+                      f"{'STALE' if rl.is_stale(_now(args)) else 'fresh'} at {_now(args).isoformat()}")
+        return EXIT_VALID
+    if action == "export":
+        with RevocationList.open(args.db) as rl:
+            if args.out:
+                n = rl.export(args.out, fmt=args.format, kind=args.kind)
+                out.print(f"exported {n:,} ids to {args.out}")
+            else:
+                rl.export(sys.stdout, fmt=args.format, kind=args.kind)
+        return EXIT_VALID
+    with RevocationList.open(args.db, create=True) as rl:
+        if action == "add":
+            added = rl.add_many(_revocation_ids(args), at=_now(args))
+            out.print(f"added {added} new ids; {len(rl):,} in {args.db}")
+        elif action == "import":
+            from ._progress import import_with_progress
+
+            report = import_with_progress(rl, args.file, fmt=args.format, kind=args.kind,
+                                          at=_now(args))
+            out.print(f"read {report.read:,} ids, {report.added:,} new; {len(rl):,} in {args.db}")
+        if args.valid_days is not None or action == "mark-updated":
+            valid_for = dt.timedelta(days=args.valid_days) if args.valid_days else None
+            rl.mark_updated(_now(args), valid_for=valid_for)
+            out.print(f"marked up to date at {_now(args).isoformat()}"
+                      + (f", valid {args.valid_days} days" if valid_for else ", never stale"))
     return EXIT_VALID
 
 
@@ -473,10 +566,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--trust-root", metavar="PEM",
                    help="root public key: the trust list must be signed by it and in its window")
     c.add_argument("--json", action="store_true", help="print the result as JSON")
-    c.add_argument("--skew", type=float, default=DEFAULT_SKEW.total_seconds(),
-                   metavar="SECONDS", help="clock skew allowed (default 300)")
+    c.add_argument("--skew", type=float, default=None, metavar="SECONDS",
+                   help="clock skew allowed (default: the policy's, else 300)")
     c.add_argument("--allow-unlisted-province", action="store_true",
                    help="accept CCCD province codes outside the 63 shipped")
+    c.add_argument("--policy", metavar="TOML",
+                   help="entry rules: a TOML file laid over the default, or 'default'; "
+                        "a genuine code that fails them exits 1")
+    c.add_argument("--revocation", metavar="DB", help="revocation list (SQLite) to consult")
     clock(c)
     c.set_defaults(run=cmd_verify)
 
@@ -521,6 +618,33 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--trust-root", required=True, metavar="PEM", help="root public key")
     clock(t)
     c.set_defaults(run=cmd_trust)
+
+    c = command("revoke", "manage a revocation list (SQLite): add, import, export, count")
+    rsub = c.add_subparsers(dest="revoke_command", required=True, metavar="ACTION")
+    kinds = sorted(REVOCATION_KINDS)
+    r = rsub.add_parser("add", help="revoke ids (hex; rid and uvci as text) or an EU UVCI")
+    r.add_argument("ids", nargs="*", metavar="ID")
+    r.add_argument("--kind", choices=kinds, default="cti")
+    r.add_argument("--uvci", help="an EU DCC UVCI: adds its uci and countrycodeuci hashes")
+    r.add_argument("--country", help="the UVCI's issuing country (ISO 3166 alpha-2)")
+    r = rsub.add_parser("import", help="import a text (one hex id per line) or CSV (kind,id) file")
+    r.add_argument("file")
+    r.add_argument("--format", choices=("text", "csv"), default="csv")
+    r.add_argument("--kind", choices=kinds, help="kind of a text file's ids (default cti)")
+    rsub.add_parser("mark-updated", help="record that the list is complete as of --at")
+    for name in ("add", "import", "mark-updated"):
+        rsub.choices[name].add_argument("--valid-days", type=int, default=None,
+                       help="mark the list up to date now, trusted this many days "
+                            "(0: never stale); verify says REVOCATION_STALE after that")
+    r = rsub.add_parser("export", help="write the ids as CSV (kind,id) or text (one kind)")
+    r.add_argument("--format", choices=("text", "csv"), default="csv")
+    r.add_argument("--kind", choices=kinds)
+    r.add_argument("--out", metavar="FILE", help="default: standard output")
+    rsub.add_parser("count", help="how many ids, per kind, and whether the list is stale")
+    for r in rsub.choices.values():
+        r.add_argument("--db", required=True, metavar="SQLITE", help="the revocation list file")
+        clock(r)
+    c.set_defaults(run=cmd_revoke)
 
     c = command("render", "render text as a QR image (PNG or SVG by extension)")
     text_input(c)
