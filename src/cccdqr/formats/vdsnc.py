@@ -403,9 +403,11 @@ def _test(msg: dict[str, Any]) -> Test:
                 result=_TEST_RESULTS[outcome], country=alpha2(sp["ctr"], "sp.ctr"))
 
 
-def _revocation_ids(country: str, uvci: str) -> tuple[tuple[str, bytes], ...]:
-    return (("uvci", hashlib.sha256(uvci.encode()).digest()[:16]),
-            ("countryuvci", hashlib.sha256((country + uvci).encode()).digest()[:16]))
+def _revocation_ids(uvci: str) -> tuple[tuple[str, bytes], ...]:
+    """Kind ``uvci``: the identifier as written (UTF-8), and the first 16 bytes
+    of its SHA-256 (the form that keeps a published list free of personal data)."""
+    raw = uvci.encode("utf-8")
+    return (("uvci", raw), ("uvci", hashlib.sha256(raw).digest()[:16]))
 
 
 def open_data(data: dict[str, Any]) -> Contents:
@@ -435,4 +437,4 @@ def open_data(data: dict[str, Any]) -> Contents:
     except InvalidCertificate as exc:
         raise _record(str(exc)) from None
     return Contents(certificate=certificate, issuer=issuer, certificate_id=cert_id,
-                    revocation_ids=_revocation_ids(hdr["is"], cert_id))
+                    revocation_ids=_revocation_ids(cert_id))
