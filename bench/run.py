@@ -32,6 +32,45 @@ def load(path: Path):  # type: ignore[no-untyped-def]
     return module
 
 
+def machine_info() -> list[str]:
+    """The machine and the library versions every figure below was measured with."""
+    import importlib.metadata as md
+    import os
+    import platform
+
+    def version(name: str) -> str:
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    packages = ["cccdqr", "cryptography", "cbor2", "segno", "zxing-cpp", "pyzbar", "pillow",
+                "opencv-python-headless", "cwt", "pycose", "numpy"]
+    lines = ["## Machine", "",
+             f"- CPU: {cpu}, {os.cpu_count()} logical cores (benchmarks run on one)",
+             f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+             f"{platform.system()} {platform.release()}",
+             f"- OpenSSL (cryptography): {_openssl()}",
+             "- libraries: " + ", ".join(f"{p} {version(p)}" for p in packages), ""]
+    return lines
+
+
+def _openssl() -> str:
+    try:
+        from cryptography.hazmat.backends.openssl.backend import backend
+
+        return str(backend.openssl_version_text())
+    except Exception:  # noqa: BLE001 - informational only
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sets (smoke run)")
@@ -41,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     sections = ["# Benchmark results", "",
                 f"`python bench/run.py{' --quick' if args.quick else ''}`, "
-                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", ""]
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
+                "Every figure is measured next to its floor or peer in the same run; the "
+                "ratios are what to compare across machines.", "", *machine_info()]
     failed = 0
     for path in benchmarks():
         if args.only and path.stem not in args.only:
