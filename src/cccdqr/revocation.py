@@ -502,20 +502,24 @@ class RevocationList:
 
 def _lines(source: IO[str] | IO[bytes]) -> Iterator[tuple[int, str]]:
     """``(line number, stripped text)`` of each line that is not blank or a comment."""
-    text_mode = isinstance(source, io.TextIOBase)
-    for number, raw in enumerate(source, start=1):
-        if text_mode:
-            line = str(raw)
-        else:
-            try:
-                line = bytes(raw).decode("utf-8")  # type: ignore[arg-type]
-            except UnicodeDecodeError:
-                raise RevocationListError(f"line {number}: not UTF-8 text") from None
-        if number == 1:
-            line = line.removeprefix("\ufeff")  # a byte-order mark from spreadsheet tools
+    lines: Iterator[str | bytes] = iter(source)
+    if not isinstance(source, io.TextIOBase):
+        lines = _decoded(lines)
+    for number, line in enumerate(lines, start=1):
+        assert isinstance(line, str)
         line = line.strip()
-        if line and not line.startswith("#"):
+        if number == 1:
+            line = line.removeprefix("\ufeff").strip()  # a byte-order mark from spreadsheet tools
+        if line and line[0] != "#":
             yield number, line
+
+
+def _decoded(lines: Iterator[str | bytes]) -> Iterator[str]:
+    for number, raw in enumerate(lines, start=1):
+        try:
+            yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError:
+            raise RevocationListError(f"line {number}: not UTF-8 text") from None
 
 
 def _text_rows(lines: Iterable[tuple[int, str]], kind: str) -> Iterator[tuple[int, str, bytes]]:
@@ -544,6 +548,10 @@ def _csv_rows(lines: Iterable[tuple[int, str]], only: str | None
 
 
 def _hex_or_bad_line(number: int, text: str) -> bytes:
-    if not text or len(text) % 2 or not _HEX.fullmatch(text):
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        value = b""
+    if not value or 2 * len(value) != len(text):  # fromhex skips whitespace: refuse it here
         raise RevocationListError(f"line {number}: not an even number of hex digits: {text[:40]!r}")
-    return bytes.fromhex(text)
+    return value
