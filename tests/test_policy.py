@@ -118,10 +118,13 @@ def test_days_count_in_the_policy_time_zone() -> None:
     assert evaluate(c, now=same).passed
 
 
-def test_dose_in_the_future_fails_wait() -> None:
-    out = evaluate(cert(v=(dose(2, 2, -3),)))
-    assert not rule(out, "vaccination.wait").passed
-    assert "3 days ahead" in rule(out, "vaccination.wait").message_en
+@pytest.mark.parametrize(("ahead", "en"), [(1, "1 day"), (3, "3 days")])
+def test_dose_in_the_future_fails_wait(ahead: int, en: str) -> None:
+    out = evaluate(cert(v=(dose(3, 2, -ahead),)))
+    wait = rule(out, "vaccination.wait")
+    assert not wait.passed and not out.passed
+    assert wait.message_en == f"Booster: dated {en} ahead (needs 0 days ago)"
+    assert wait.message_vi == f"Mũi nhắc lại: ghi ngày sau hôm nay {ahead} ngày (cần 0)"
 
 
 @pytest.mark.parametrize(("n", "of", "passed"), [(1, 2, False), (2, 2, True), (1, 1, True),
