@@ -51,8 +51,8 @@ TYPE_VACCINATION = "icao.vacc"
 TYPE_TEST = "icao.test"
 VERSION = 1
 MAX_DEPTH = 8
-"""Deepest JSON nesting accepted; a proof of vaccination needs 7 (root, data,
-msg, ve, an event, vd, a dose)."""
+"""Deepest nesting of JSON objects and arrays accepted; a proof of vaccination
+needs 7 (the document, data, msg, ve, an event, vd, a dose)."""
 _MAX_SAFE_INT = 2**53 - 1  # RFC 8785 serialises numbers as IEEE doubles
 _ALGORITHMS = {"ES256": cose.Algorithm.ES256}
 _SPEC_ALGORITHMS = frozenset({"ES256", "ES384", "ES512"})
@@ -140,10 +140,11 @@ def _no_constant(text: str) -> NoReturn:
 
 
 def _depth(value: Any, level: int = 1) -> None:
+    if not isinstance(value, (dict, list)):
+        return
     if level > MAX_DEPTH:
-        raise _JsonError(f"nested deeper than {MAX_DEPTH}")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for child in children:
+        raise _JsonError(f"objects and arrays nested deeper than {MAX_DEPTH}")
+    for child in value.values() if isinstance(value, dict) else value:
         _depth(child, level + 1)
 
 
@@ -205,9 +206,13 @@ def _b64url(value: object, what: str) -> bytes:
     if len(body) % 4 == 1 or (value != body and len(value) % 4):
         raise Reject(Reason.BAD_JSON, f"{what} has a bad base64url length")
     try:
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):
         raise Reject(Reason.BAD_JSON, f"{what} is not base64url") from None
+    if base64.urlsafe_b64encode(raw).decode().rstrip("=") != body:
+        # RFC 4648 3.5: unused bits must be zero, so one value has one spelling
+        raise Reject(Reason.BAD_JSON, f"{what} is not canonical base64url")
+    return raw
 
 
 def _members(value: object, what: str, required: frozenset[str],
