@@ -561,3 +561,20 @@ def test_verify_keeps_genuine_and_may_pass_apart() -> None:
     assert cccdqr.verify(text, helpers.TRUST, now=NOW).policy is None
     forged = cccdqr.verify(text, helpers.trust(helpers.ED25519), now=NOW, policy=Policy.default())
     assert not forged.valid and forged.policy is None
+
+
+def test_docs_show_the_complete_schema() -> None:
+    import re
+    import tomllib
+
+    from cccdqr.policy import _SCHEMA, _validate
+
+    doc = (Path(__file__).parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    block = re.search(r"## The default file.*?```toml\n(.*?)```", doc, re.S)
+    assert block is not None
+    table = tomllib.loads(block[1])
+    _validate(table, _SCHEMA)  # every key present, none unknown
+    documented = Policy.from_toml(block[1]).settings
+    assert documented["vaccination"]["products"] == DEFAULT.settings["vaccination"]["products"]
+    assert {k: v for k, v in documented.items() if k != "vaccination"} == \
+        {k: v for k, v in DEFAULT.settings.items() if k != "vaccination"}
