@@ -171,6 +171,7 @@ class RevocationList:
         self._path = path
         self._writable = writable
         self._lock = threading.Lock()
+        self._lookup = conn.cursor()  # reused by is_revoked: a little cheaper than conn.execute
 
     # opening and closing
 
@@ -251,7 +252,7 @@ class RevocationList:
     def is_revoked(self, ids: Sequence[RevocationId]) -> bool:
         """Whether any of ``ids`` is listed (ids are compared exactly, never normalised)."""
         with self._lock:
-            execute = self._conn.execute
+            execute = self._lookup.execute
             for kind, value in ids:
                 if execute(_LOOKUP, (kind, value)).fetchone() is not None:
                     return True
