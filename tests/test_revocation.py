@@ -350,7 +350,7 @@ def test_staleness_arguments(rl: RevocationList) -> None:
         rl.is_stale(dt.datetime(2026, 1, 1))  # naive
     with pytest.raises(TypeError):
         rl.mark_updated(dt.datetime(2026, 1, 1), valid_for=DAY)
-    for bad in (dt.timedelta(0), -DAY, 86400):
+    for bad in (dt.timedelta(0), dt.timedelta(milliseconds=999), -DAY, 86400):
         with pytest.raises(TypeError):
             rl.mark_updated(NOW, valid_for=bad)  # type: ignore[arg-type]
 

@@ -327,8 +327,8 @@ class RevocationList:
         (``None``: no limit, the list never goes stale)."""
         at = _utc(at, "at")
         if valid_for is not None and (not isinstance(valid_for, dt.timedelta)
-                                      or valid_for <= dt.timedelta(0)):
-            raise TypeError("valid_for must be a positive timedelta or None")
+                                      or valid_for < dt.timedelta(seconds=1)):
+            raise TypeError("valid_for must be a timedelta of at least one second, or None")
         rows: list[tuple[str, str | None]] = [
             ("updated_at", at.isoformat()),
             ("valid_for", None if valid_for is None else str(int(valid_for.total_seconds())))]
