@@ -190,6 +190,15 @@ def test_open_refuses_other_files(tmp_path: Path) -> None:
                 RevocationList.open(p, **options)
 
 
+def test_only_create_makes_the_schema(tmp_path: Path) -> None:
+    empty = _write(tmp_path / "empty.sqlite", b"")
+    for options in ({}, {"writable": True}):
+        with pytest.raises(RevocationListError, match="not a revocation list"):
+            RevocationList.open(empty, **options)
+    with RevocationList.open(empty, create=True) as made:
+        assert made.count() == 0
+
+
 def test_open_refuses_another_version(path: Path) -> None:
     RevocationList.open(path, create=True).close()
     conn = sqlite3.connect(path)

@@ -196,6 +196,7 @@ class RevocationList:
             conn.execute("PRAGMA mmap_size = 268435456")  # reads without a copy into the cache
             if writable:
                 conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk imports touch many pages
+            if create:
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
                 if not tables:
                     conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
