@@ -219,46 +219,74 @@ def test_degraded_camera_frame_decodes_with_auto(text: str) -> None:
     assert texts(found) == [text]
 
 
-# --------------------------------------------------------------------------- auto fallback
+# --------------------------------------------------------------------------- auto: blur
+
+
+def blurred_frame(text: str, *, scale: int, sigma: float) -> Image.Image:
+    """The code at ``scale`` px per module on a grey frame, then a Gaussian blur of the whole frame."""
+    code = qr_image(text, scale=scale).point(lambda v: 40 if v < 128 else 210)
+    frame = Image.new("L", FRAME, 120)
+    frame.paste(code, (400, 200))
+    return frame.filter(ImageFilter.GaussianBlur(sigma))
+
+
+@pytest.mark.parametrize("sigma", [1.5, 2.0])
+@pytest.mark.parametrize("text", [VN1, CARD])
+def test_auto_reads_a_blurred_code_that_zxing_alone_misses(text: str, sigma: float) -> None:
+    frame = blurred_frame(text, scale=3, sigma=sigma)
+    assert scan(frame, backend="zxing") == ()
+    (code,) = scan(frame)
+    assert code.text == text
+    assert code.backend == "zxing"
+    side = qr_image(text, scale=3).width
+    # Corners are mapped back from the crop to the frame: they lie on the symbol.
+    assert all(390 <= x <= 410 + side and 190 <= y <= 210 + side for x, y in code.position)
+
+
+def test_auto_without_numpy_still_reads_small_blurred_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without numpy there is no deconvolution, but the half-size sharpened pass still runs.
+    monkeypatch.setattr(scan_module, "_load_numpy", lambda: None)
+    frame = blurred_frame(VN1, scale=2, sigma=1.0)
+    assert scan(frame, backend="zxing") == ()
+    assert texts(scan(frame)) == [VN1]
+    assert texts(scan(compose([(VN1, (10, 10))]))) == [VN1]
+
+
+# --------------------------------------------------------------------------- auto: gating
 
 
 def hide_first_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make auto's full-frame zxing pass report every code as located but undecoded;
-    the passes on crops run unchanged."""
+    the other passes (half-size, crops) run unchanged."""
     real = scan_module._zxing_pass
 
-    def first_pass_fails(zxingcpp: Any, gray: Image.Image, **kwargs: Any) -> Any:
+    def first_pass_fails(zxingcpp: Any, gray: Any, **kwargs: Any) -> Any:
         codes, failed = real(zxingcpp, gray, **kwargs)
-        if kwargs:  # a fallback pass on a crop
+        if kwargs:  # not the full-frame pass
             return codes, failed
         return [], failed + [code.position for code in codes]
 
     monkeypatch.setattr(scan_module, "_zxing_pass", first_pass_fails)
 
 
-@pytest.mark.parametrize("zbar", [True, False], ids=["with-zbar", "zxing-only"])
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy", "no-numpy"])
 def test_auto_fallback_reads_undecoded_symbols_at_their_place(
-    monkeypatch: pytest.MonkeyPatch, zbar: bool
+    monkeypatch: pytest.MonkeyPatch, numpy: bool
 ) -> None:
-    if not zbar:
-        scan_module._load_pyzbar.cache_clear()
-        monkeypatch.setitem(sys.modules, "pyzbar", None)
-        monkeypatch.setitem(sys.modules, "pyzbar.pyzbar", None)
-    try:
-        frame = compose([(VN1, (100, 80)), (CARD, (800, 300))], scale=3)
-        expected = {code.text: code.position for code in scan(frame, backend="zxing")}
-        hide_first_pass(monkeypatch)
-        found = scan(frame)
-        assert texts(found) == sorted(expected)
-        for code in found:
-            assert code.backend == ("zbar" if zbar else "zxing")
-            assert code.raw == code.text.encode("utf-8")
-            # Corners are mapped back from the crop to frame coordinates.
-            assert len(code.position) == 4
-            for x, y in code.position:
-                assert min(abs(x - ex) + abs(y - ey) for ex, ey in expected[code.text]) <= 6
-    finally:
-        scan_module._load_pyzbar.cache_clear()
+    frame = compose([(VN1, (100, 80)), (CARD, (800, 300))], scale=3)
+    expected = {code.text: code.position for code in scan(frame, backend="zxing")}
+    if not numpy:
+        monkeypatch.setattr(scan_module, "_load_numpy", lambda: None)
+    hide_first_pass(monkeypatch)
+    found = scan(frame)
+    assert texts(found) == sorted(expected)
+    for code in found:
+        assert code.backend == "zxing"
+        assert code.raw == code.text.encode("utf-8")
+        # Corners are mapped back from the crop to frame coordinates.
+        assert len(code.position) == 4
+        for x, y in code.position:
+            assert min(abs(x - ex) + abs(y - ey) for ex, ey in expected[code.text]) <= 6
 
 
 def test_auto_reports_a_text_found_by_two_passes_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,7 +296,7 @@ def test_auto_reports_a_text_found_by_two_passes_once(monkeypatch: pytest.Monkey
     hidden_copy = max(first, key=lambda code: code.position[0][0] if code.text == VN1 else -1)
     real = scan_module._zxing_pass
 
-    def one_copy_undecoded(zxingcpp: Any, gray: Image.Image, **kwargs: Any) -> Any:
+    def one_copy_undecoded(zxingcpp: Any, gray: Any, **kwargs: Any) -> Any:
         codes, failed = real(zxingcpp, gray, **kwargs)
         if kwargs:
             return codes, failed
@@ -279,13 +307,67 @@ def test_auto_reports_a_text_found_by_two_passes_once(monkeypatch: pytest.Monkey
     assert texts(found) == sorted([VN1, "VN1:OTHER"])
 
 
-def test_auto_skips_the_fallback_when_everything_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_fallback(*args: Any) -> Any:
-        raise AssertionError("fallback ran")
+class Calls:
+    """Counts calls to a module function and passes them on."""
 
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.real = getattr(scan_module, name)
+        self.args: list[tuple[Any, ...]] = []
+        monkeypatch.setattr(scan_module, name, self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.args.append(args)
+        return self.real(*args, **kwargs)
+
+
+def no_fallback(*args: Any) -> Any:
+    raise AssertionError("fallback ran")
+
+
+def test_auto_skips_the_other_passes_when_everything_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    detect = Calls(monkeypatch, "_detect_pass")
     monkeypatch.setattr(scan_module, "_fallback", no_fallback)
     assert texts(scan(compose([(VN1, (10, 10))]))) == [VN1]
+    assert detect.args == []
+
+
+def test_a_frame_without_a_code_costs_two_passes_and_no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    detect = Calls(monkeypatch, "_detect_pass")
+    monkeypatch.setattr(scan_module, "_fallback", no_fallback)
+    frame = Image.new("L", FRAME, 200)
+    frame.paste(qr_image(VN1).filter(ImageFilter.GaussianBlur(12)), (100, 100))  # a grey smudge
+    for image in (Image.new("L", FRAME, 128), frame):
+        assert scan(image) == ()
+    assert len(detect.args) == 2  # one half-size pass per frame
+
+
+def test_the_fallback_runs_once_per_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three located symbols: two small ones next to each other (blurred finder patterns
+    # taken for symbols), one far away. One crop covers the first two.
+    near = [
+        ((100, 100), (140, 100), (140, 140), (100, 140)),
+        ((180, 110), (220, 110), (220, 150), (180, 150)),
+    ]
+    far = [((900, 500), (940, 500), (940, 540), (900, 540))]
+    monkeypatch.setattr(scan_module, "_zxing_pass", lambda *args, **kwargs: ([], near + far))
+    fallback = Calls(monkeypatch, "_fallback")
     assert scan(Image.new("L", FRAME, 128)) == ()
+    boxes = [args[2] for args in fallback.args]
+    assert len(boxes) == 2
+    # Each crop holds its symbol with room around it, and at least MIN_CROP px a side
+    # where the frame allows.
+    (x0, y0, x1, y1), (u0, v0, u1, v1) = boxes
+    assert x0 == 0 and y0 == 0 and x1 - x0 >= 300 and y1 - y0 >= 300
+    assert u0 < 900 and v0 < 500 and u1 > 940 and v1 > 540
+    assert u1 - u0 == v1 - v0 >= scan_module._MIN_CROP
+
+
+def test_auto_tries_at_most_max_fallback_regions_crops(monkeypatch: pytest.MonkeyPatch) -> None:
+    many = [((x, 300), (x + 40, 300), (x + 40, 340), (x, 340)) for x in range(0, 1280, 200)]
+    monkeypatch.setattr(scan_module, "_zxing_pass", lambda *args, **kwargs: ([], many))
+    fallback = Calls(monkeypatch, "_fallback")
+    assert scan(Image.new("L", FRAME, 128)) == ()
+    assert len(fallback.args) == scan_module.MAX_FALLBACK_REGIONS
 
 
 # --------------------------------------------------------------------------- zbar missing
@@ -302,6 +384,7 @@ def test_zbar_backend_without_libzbar_names_the_system_package(no_pyzbar: None) 
 def test_auto_without_libzbar_still_decodes(no_pyzbar: None) -> None:
     assert texts(scan(qr_image(VN1))) == [VN1]
     assert texts(scan(camera_frame(CARD))) == [CARD]
+    assert texts(scan(blurred_frame(CARD, scale=3, sigma=2.0))) == [CARD]
     assert scan(Image.new("L", FRAME, 128)) == ()
 
 
