@@ -316,14 +316,20 @@ _UVCI_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/:"
 
 def uvci_checksum(uvci: str) -> str:
     """The Luhn mod N check character (N = 38: digits, A-Z, ``/``, ``:``) of a
-    UVCI, as the eHealth Network UVCI guideline (Annex 2) defines the optional
-    ``#`` suffix, computed over the whole identifier including ``URN:UVCI:``."""
+    UVCI, the optional ``#`` suffix of the eHealth Network UVCI guideline
+    (Annex 2), computed over the identifier after ``URN:UVCI:``. The EU test
+    data is not consistent about this suffix, so verification never checks it;
+    ``ValueError`` for a character outside the set."""
+    body = uvci[9:] if uvci.upper().startswith("URN:UVCI:") else uvci
     n = len(_UVCI_CHARSET)
     total, factor = 0, 2
-    for ch in reversed(uvci):
-        addend = factor * _UVCI_CHARSET.index(ch)
+    for ch in reversed(body):
+        index = _UVCI_CHARSET.find(ch)
+        if index < 0:
+            raise ValueError(f"{ch!r} is not a UVCI character")
+        addend = factor * index
         total += addend // n + addend % n
-        factor = 1 if factor == 2 else 2
+        factor = 3 - factor
     return _UVCI_CHARSET[(n - total % n) % n]
 
 
@@ -331,6 +337,8 @@ def new_uvci(country: str, *, issuing_entity: str = "", random_hex: str | None =
     """A fresh UVCI ``URN:UVCI:01:<CC>:<opaque>#<check>``: 128 random bits as
     32 upper-case hex characters (option 3 of the guideline: opaque unique
     string), optionally after an issuing-entity segment."""
+    if not (len(country) == 2 and country.isascii() and country.isupper()):
+        raise ValueError("country must be an ISO 3166 alpha-2 code")
     if random_hex is None:
         random_hex = secrets.token_hex(16).upper()
     middle = f"{issuing_entity}/{random_hex}" if issuing_entity else random_hex
