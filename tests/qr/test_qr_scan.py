@@ -14,14 +14,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from cccdqr.qr import (
     ScanBackendUnavailable,
     ScannedCode,
+    ScanReport,
     available_backends,
     render,
     scan,
+    scan_report,
 )
 
 # The module, not the function that ``cccdqr.qr`` re-exports under the same name.
@@ -368,6 +370,41 @@ def test_auto_tries_at_most_max_fallback_regions_crops(monkeypatch: pytest.Monke
     fallback = Calls(monkeypatch, "_fallback")
     assert scan(Image.new("L", FRAME, 128)) == ()
     assert len(fallback.args) == scan_module.MAX_FALLBACK_REGIONS
+
+
+# --------------------------------------------------------------------------- scan_report
+
+
+def test_scan_report_names_a_symbol_it_could_not_read() -> None:
+    frame = compose([(VN1, (300, 100))])
+    side = qr_image(VN1).width
+    # Paper over a third of the data area: the finder patterns stay, the ECC cannot cope.
+    ImageDraw.Draw(frame).rectangle(
+        (300 + side * 0.35, 100 + side * 0.35, 300 + side * 0.7, 100 + side * 0.7), fill=255
+    )
+    for backend in ("auto", "zxing"):
+        report = scan_report(frame, backend=backend)
+        assert report.codes == ()
+        (corners,) = report.undecoded
+        assert all(300 <= x <= 300 + side and 100 <= y <= 100 + side for x, y in corners)
+
+
+@pytest.mark.parametrize("backend", [*BACKENDS, "auto"])
+def test_scan_report_of_a_readable_frame_has_nothing_undecoded(backend: str) -> None:
+    frame = compose([(VN1, (10, 10)), (CARD, (700, 300))])
+    report = scan_report(frame, backend=backend)
+    assert isinstance(report, ScanReport)
+    assert texts(report.codes) == sorted([VN1, CARD])
+    assert report.codes == scan(frame, backend=backend)
+    assert report.undecoded == ()
+    assert scan_report(Image.new("L", FRAME, 128), backend=backend) == ScanReport(codes=(), undecoded=())
+
+
+def test_scan_report_drops_symbols_the_fallback_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    hide_first_pass(monkeypatch)
+    report = scan_report(compose([(VN1, (100, 80))], scale=3))
+    assert texts(report.codes) == [VN1]
+    assert report.undecoded == ()
 
 
 # --------------------------------------------------------------------------- zbar missing

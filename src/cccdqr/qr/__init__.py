@@ -1,13 +1,22 @@
 """QR images: render text as PNG/SVG (segno) and scan images for codes (zxing-cpp, pyzbar)."""
 
 from cccdqr.qr.render import RenderedQR, render
-from cccdqr.qr.scan import ScanBackendUnavailable, ScannedCode, available_backends, scan
+from cccdqr.qr.scan import (
+    ScanBackendUnavailable,
+    ScannedCode,
+    ScanReport,
+    available_backends,
+    scan,
+    scan_report,
+)
 
 __all__ = [
     "RenderedQR",
     "ScanBackendUnavailable",
+    "ScanReport",
     "ScannedCode",
     "available_backends",
     "render",
     "scan",
+    "scan_report",
 ]

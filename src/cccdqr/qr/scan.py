@@ -46,9 +46,11 @@ __all__ = [
     "MAX_FALLBACK_REGIONS",
     "ArrayLike",
     "ScanBackendUnavailable",
+    "ScanReport",
     "ScannedCode",
     "available_backends",
     "scan",
+    "scan_report",
 ]
 
 #: Backend names accepted by :func:`scan`.
@@ -106,6 +108,17 @@ class ScannedCode:
     """Four corner points ``(x, y)`` in image pixels, as the backend reports them."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanReport:
+    """What one look at an image found: the codes, and the symbols seen but not read."""
+
+    codes: tuple[ScannedCode, ...]
+    """Every decoded code, as :func:`scan` returns them."""
+    undecoded: tuple[tuple[Point, ...], ...]
+    """Corners of symbols zxing-cpp located but could not decode (none for ``"zbar"``):
+    a reader can tell its user to hold the code still or closer."""
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -143,13 +156,23 @@ def scan(
     ``TypeError`` for an unsupported image type, and
     :class:`ScanBackendUnavailable` when the backend asked for cannot be imported.
     """
+    return scan_report(image, backend=backend).codes
+
+
+def scan_report(
+    image: str | os.PathLike[str] | Image.Image | ArrayLike,
+    *,
+    backend: str = "auto",
+) -> ScanReport:
+    """Like :func:`scan`, and also the symbols that were located but not decoded."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     gray = _to_gray(image)
     if backend == "zxing":
-        return tuple(_zxing_pass(_require(_load_zxing), gray)[0])
+        codes, failed = _zxing_pass(_require(_load_zxing), gray)
+        return ScanReport(codes=tuple(codes), undecoded=tuple(_new_regions(failed, codes)))
     if backend == "zbar":
-        return tuple(_zbar_pass(_require(_load_pyzbar), gray))
+        return ScanReport(codes=tuple(_zbar_pass(_require(_load_pyzbar), gray)), undecoded=())
     return _scan_auto(gray)
 
 
@@ -376,14 +399,14 @@ def _map_points(points: Iterable[tuple[float, float]], offset: Point, scale: flo
 # --------------------------------------------------------------------------- auto
 
 
-def _scan_auto(gray: Gray) -> tuple[ScannedCode, ...]:
+def _scan_auto(gray: Gray) -> ScanReport:
     """zxing-cpp on the frame; the detector and fallback passes only where a symbol was seen."""
     zxingcpp, zxing_reason = _load_zxing()
     if zxingcpp is None:
         pyzbar, zbar_reason = _load_pyzbar()
         if pyzbar is None:
             raise ScanBackendUnavailable(f"no QR backend imports: {zxing_reason}; {zbar_reason}")
-        return tuple(_zbar_pass(pyzbar, gray))
+        return ScanReport(codes=tuple(_zbar_pass(pyzbar, gray)), undecoded=())
 
     codes, failed = _zxing_pass(zxingcpp, gray)
     if not codes and not failed:
@@ -391,10 +414,10 @@ def _scan_auto(gray: Gray) -> tuple[ScannedCode, ...]:
         # patterns stand out. A frame without a code ends here.
         codes, failed = _detect_pass(zxingcpp, gray)
     if not failed:
-        return tuple(codes)
+        return ScanReport(codes=tuple(codes), undecoded=())
     seen = {code.text for code in codes}
     tried: list[tuple[int, int, int, int]] = []
-    for corners in _new_regions(failed, codes):
+    for corners in (regions := _new_regions(failed, codes)):
         box = _crop_box(corners, *_size(gray))
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         if any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in tried):
@@ -406,7 +429,15 @@ def _scan_auto(gray: Gray) -> tuple[ScannedCode, ...]:
             if code.text not in seen:
                 seen.add(code.text)
                 codes.append(code)
-    return tuple(codes)
+    still = tuple(corners for corners in regions if not _inside_any(corners, codes))
+    return ScanReport(codes=tuple(codes), undecoded=still)
+
+
+def _inside_any(corners: Sequence[Point], codes: Sequence[ScannedCode]) -> bool:
+    """Whether the centre of ``corners`` lies in the bounding box of one of ``codes``."""
+    cx = sum(x for x, _ in corners) / len(corners)
+    cy = sum(y for _, y in corners) / len(corners)
+    return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in (_bbox(c.position) for c in codes))
 
 
 def _detect_pass(zxingcpp: Any, gray: Gray) -> tuple[list[ScannedCode], list[tuple[Point, ...]]]:
