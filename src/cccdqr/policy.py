@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 from collections.abc import Callable, Mapping
 
 from ._json import jsonable
@@ -44,16 +44,15 @@ from .model import (
     Vaccination,
 )
 from .products import product_name
+from .reasons import Lang
 
-__all__ = ["ENGINE_VERSION", "PATHS", "Policy", "PolicyOutcome", "RuleResult"]
+__all__ = ["ENGINE_VERSION", "PATHS", "TEST_TYPE_NAMES", "Policy", "PolicyOutcome", "RuleResult"]
 
 ENGINE_VERSION = 1
 """The policy schema this cccdqr understands; a file asking for more is refused."""
 
 PATHS = ("vaccination", "test", "recovery")
 """The record-type paths, in evaluation order; any one passing is enough."""
-
-Lang = Literal["en", "vi"]
 
 TEST_TYPE_NAMES: Mapping[str, str] = MappingProxyType({"NAA": TEST_NAA, "RAT": TEST_RAT})
 """Names used in policy files for the LOINC test types."""
