@@ -11,13 +11,19 @@ the clock and prints.
 
 Screen: the verdict as a word and a symbol (never colour alone), the primary
 reason in Vietnamese and English, and, only when valid, the holder's name and
-year of birth. ``--jsonl``: one JSON object per verdict on stdout, without
-name, date of birth, ID number or payload unless ``--show-personal``. Nothing
-is written to disk.
+year of birth; nothing else. In a terminal the verdict is cleared after
+``--clear-after`` seconds (default 15) and replaced by the next one; a terminal
+bell rings once per new code (``--no-beep``). When frames keep showing a QR
+symbol that cannot be read for ``--hint-after`` seconds (default 3), a hint
+asks to hold the code still or closer. ``--jsonl``: one JSON object per
+verdict on stdout, without name, date of birth, ID number or payload unless
+``--show-personal``; the bell then goes to stderr and there is no banner.
+Nothing is written to disk, and nothing goes to the network.
 
 Debounce: a code text is reported once, and again only after it has been out
 of sight for ``--debounce`` seconds of *source* time (frame timestamps for a
 video, ``index / --fps`` for an image folder, the monotonic clock for a camera).
+Clearing and the hint are timed in source time too.
 
 Clock: ``--at`` fixes the verification time (tests); otherwise the system clock
 is read for every verdict: the reader is an edge, the library never reads it.
@@ -37,12 +43,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import cccdqr
 from cccdqr.cli import SYMBOL, default_lang, parse_time
 from cccdqr.errors import CccdqrError
-from cccdqr.qr import ScanBackendUnavailable, scan
+from cccdqr.qr import ScanBackendUnavailable, scan_report
 
 EXIT_OK, EXIT_USAGE = 0, 2
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
@@ -53,6 +59,10 @@ STATUS_WORDS = {
 }
 STYLE = {cccdqr.Status.VALID: "bold white on green", cccdqr.Status.INVALID: "bold white on red",
          cccdqr.Status.CANNOT_CHECK: "bold black on yellow"}
+HINT = {"vi": "Chưa đọc được mã: giữ yên mã QR / đưa lại gần hơn",
+        "en": "No code read yet: hold the code still / closer"}
+BELL = "\a"
+CLEAR = "\x1b[H\x1b[2J"  # cursor home, erase the screen
 
 
 class UsageError(Exception):
@@ -192,8 +202,6 @@ def format_verdict(result: cccdqr.VerificationResult, lang: str = "vi") -> list[
     if reason is not None:
         lines.append(f"  [{reason.value}] {reason.message('vi')}")
         lines.append(f"  {' ' * (len(reason.value) + 2)} {reason.message('en')}")
-        if result.status is cccdqr.Status.CANNOT_CHECK and result.kid:
-            lines.append(f"  kid {result.kid.hex()} · issuer {result.issuer or '-'}")
     if result.valid and result.certificate is not None:
         s = result.certificate.subject
         lines.append(f"  Họ tên / Name: {s.name}")
@@ -206,6 +214,80 @@ def print_verdict(result: cccdqr.VerificationResult, lang: str, console: Any) ->
     console.print(f" {lines[0]} ", style=STYLE[result.status], markup=False)
     for line in lines[1:]:
         console.print(line, markup=False)
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is an interactive terminal (clearing and the bell make sense)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class Screen:
+    """What staff see, timed in source seconds: one verdict at a time, cleared after
+    ``clear_after`` s; one bell per new code; a hint when a symbol keeps failing to read.
+
+    ``console`` (rich) shows banners, ``None`` for none (``--jsonl``). ``bell`` is
+    the stream the bell goes to, ``None`` for no bell. Clearing happens only in a
+    terminal (``tty``); in a log or pipe the verdict lines simply stay. Every
+    action is also appended to ``events`` as ``(kind, source time)`` with kind
+    ``"verdict"``, ``"beep"``, ``"clear"`` or ``"hint"``.
+    """
+
+    def __init__(self, *, console: Any | None, lang: str, clear_after: float,
+                 hint_after: float, bell: TextIO | None, tty: bool) -> None:
+        self.console, self.lang, self.tty, self.bell = console, lang, tty, bell
+        self.clear_after, self.hint_after = clear_after, hint_after
+        self.events: list[tuple[str, float]] = []
+        self._shown_at: float | None = None  # a verdict or hint is on screen since
+        self._unread_since: float | None = None  # symbols seen, none read, since
+        self._unread_last = 0.0
+        self._hinted = False
+
+    def verdict(self, result: cccdqr.VerificationResult, t: float) -> None:
+        """A new code was read (after debounce): ring, replace what is on screen."""
+        if self.bell is not None:
+            self.bell.write(BELL)
+            self.bell.flush()
+            self.events.append(("beep", t))
+        if self.console is not None:
+            self._clear()
+            print_verdict(result, self.lang, self.console)
+            self._shown_at = t
+        self.events.append(("verdict", t))
+
+    def frame(self, t: float, *, read: bool, unread: bool) -> None:
+        """After each frame: ``read`` when a code was decoded, ``unread`` when a
+        symbol was located but not decoded."""
+        if read:
+            self._unread_since, self._hinted = None, False
+        elif unread:
+            if self._unread_since is None or t - self._unread_last > self.hint_after:
+                self._unread_since, self._hinted = t, False  # a new attempt
+            self._unread_last = t
+            if (not self._hinted and self.hint_after > 0
+                    and t - self._unread_since >= self.hint_after):
+                self._hinted = True
+                self._hint(t)
+        if (self._shown_at is not None and self.clear_after > 0
+                and t - self._shown_at >= self.clear_after):
+            self._shown_at = None
+            self._clear()
+            self.events.append(("clear", t))
+
+    def _hint(self, t: float) -> None:
+        self.events.append(("hint", t))
+        if self.console is None:
+            return
+        self._clear()
+        self._shown_at = t
+        other = "en" if self.lang == "vi" else "vi"
+        self.console.print(f"… {HINT[self.lang]}", markup=False)
+        self.console.print(f"  {HINT[other]}", markup=False)
+
+    def _clear(self) -> None:
+        if self.tty and self.console is not None:
+            self.console.file.write(CLEAR)
+            self.console.file.flush()
 
 
 def summary_line(frames: int, codes: int, counts: Counter[cccdqr.Status]) -> str:
@@ -237,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add name, date of birth, ID number and payload to --jsonl lines")
     p.add_argument("--debounce", type=float, default=3.0, metavar="SECONDS",
                    help="report the same code again only after this long unseen (default 3)")
+    p.add_argument("--clear-after", type=float, default=15.0, metavar="SECONDS",
+                   help="in a terminal, clear the verdict after this long (default 15; 0: never)")
+    p.add_argument("--hint-after", type=float, default=3.0, metavar="SECONDS",
+                   help="hint 'hold the code still / closer' when a QR symbol has been seen "
+                   "but not read for this long (default 3; 0: never)")
+    p.add_argument("--no-beep", action="store_true", help="no terminal bell per new code")
     p.add_argument("--fps", type=float, default=1.0,
                    help="--images: frames per second the images stand for (default 1)")
     p.add_argument("--backend", choices=("auto", "zxing", "zbar"), default="auto")
@@ -246,13 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, frames: Iterator[Frame], trust: cccdqr.TrustStore,
         emit: Callable[[cccdqr.VerificationResult, Frame, dt.datetime, str], None],
-        stats: dict[str, Any]) -> None:
+        stats: dict[str, Any], screen: Screen | None = None) -> None:
     debounce = Debouncer(args.debounce)
     for frame in frames:
         if args.max_frames is not None and stats["frames"] >= args.max_frames:
             return
         stats["frames"] += 1
-        for code in scan(frame.image, backend=args.backend):
+        report = scan_report(frame.image, backend=args.backend)
+        for code in report.codes:
             stats["codes"] += 1
             if not debounce.accept(code.text, frame.t):
                 continue
@@ -260,15 +349,22 @@ def run(args: argparse.Namespace, frames: Iterator[Frame], trust: cccdqr.TrustSt
             result = cccdqr.verify(code.text, trust, now=now)
             stats["verdicts"][result.status] += 1
             emit(result, frame, now, code.text)
+        if screen is not None:
+            screen.frame(frame.t, read=bool(report.codes), unread=bool(report.undecoded))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.debounce < 0 or args.fps <= 0:
-        build_parser().error("--debounce must be >= 0 and --fps > 0")
+    if args.debounce < 0 or args.fps <= 0 or args.clear_after < 0 or args.hint_after < 0:
+        build_parser().error("--debounce, --clear-after and --hint-after must be >= 0, --fps > 0")
     from rich.console import Console
 
-    out = Console(highlight=False, soft_wrap=True)
+    screen_stream = sys.stderr if args.jsonl else sys.stdout
+    screen = Screen(
+        console=None if args.jsonl else Console(highlight=False, soft_wrap=True),
+        lang=args.lang, clear_after=args.clear_after, hint_after=args.hint_after,
+        bell=None if args.no_beep or not is_terminal(screen_stream) else screen_stream,
+        tty=is_terminal(sys.stdout))
     stats: dict[str, Any] = {"frames": 0, "codes": 0, "verdicts": Counter()}
 
     def emit(result: cccdqr.VerificationResult, frame: Frame, now: dt.datetime, text: str) -> None:
@@ -276,8 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             record = verdict_record(result, frame=frame, now=now, text=text,
                                     show_personal=args.show_personal)
             print(json.dumps(record, ensure_ascii=False), flush=True)
-        else:
-            print_verdict(result, args.lang, out)
+        screen.verdict(result, frame.t)
 
     try:
         try:
@@ -286,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"cannot read trust list {args.trust}: {exc.strerror}") from None
         except CccdqrError as exc:
             raise UsageError(f"bad trust list {args.trust}: {exc}") from None
-        run(args, frames_for(args), trust, emit, stats)
+        run(args, frames_for(args), trust, emit, stats, screen)
     except UsageError as exc:
         print(f"checkpoint: {exc}", file=sys.stderr)
         return EXIT_USAGE

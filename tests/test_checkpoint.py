@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import json
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 
 import cccdqr
 from cccdqr import testkeys
-from cccdqr.qr import render
+from cccdqr.qr import render, scan_report
 
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
@@ -275,3 +276,184 @@ def test_usage_errors_exit_2(material: dict[str, Path], tmp_path: Path) -> None:
                         "--trust", str(material["trust"])]) == 2
     assert reader.main(["--images", str(material["images"]),
                         "--trust", str(tmp_path / "missing.json")]) == 2
+
+
+# --------------------------------------------------------------------------- screen defaults
+
+
+def _screen(reader: ModuleType, *, tty: bool = True, clear_after: float = 15.0,
+            hint_after: float = 3.0, beep: bool = True) -> tuple[Any, io.StringIO, io.StringIO]:
+    from rich.console import Console
+
+    out, bell = io.StringIO(), io.StringIO()
+    screen = reader.Screen(console=Console(file=out, highlight=False, soft_wrap=True), lang="en",
+                           clear_after=clear_after, hint_after=hint_after,
+                           bell=bell if beep else None, tty=tty)
+    return screen, out, bell
+
+
+def _valid_result() -> cccdqr.VerificationResult:
+    return cccdqr.verify(CODES["binh"], cccdqr.TrustStore([ISSUER.trusted_key()]), now=NOW)
+
+
+def test_verdict_is_cleared_after_clear_after_seconds_of_source_time() -> None:
+    reader = _load_script()
+    screen, out, bell = _screen(reader)
+    screen.verdict(_valid_result(), 10.0)
+    assert out.getvalue().startswith(reader.CLEAR)  # the previous screen goes first
+    assert "✔ VALID / HỢP LỆ" in out.getvalue() and bell.getvalue() == "\a"
+    for t in (10.1, 20.0, 24.9):
+        screen.frame(t, read=False, unread=False)
+    assert out.getvalue().count(reader.CLEAR) == 1  # still on screen at 14.9 s
+    screen.frame(25.0, read=False, unread=False)
+    screen.frame(40.0, read=False, unread=False)
+    assert out.getvalue().endswith(reader.CLEAR)  # cleared once, at 15 s
+    assert out.getvalue().count(reader.CLEAR) == 2
+    assert screen.events == [("beep", 10.0), ("verdict", 10.0), ("clear", 25.0)]
+
+
+def test_a_new_verdict_restarts_the_clear_timer() -> None:
+    reader = _load_script()
+    screen, out, _ = _screen(reader, clear_after=5)
+    screen.verdict(_valid_result(), 0.0)
+    screen.frame(4.0, read=True, unread=False)
+    screen.verdict(_valid_result(), 4.0)
+    screen.frame(8.9, read=False, unread=False)
+    assert [kind for kind, _ in screen.events].count("clear") == 0
+    screen.frame(9.0, read=False, unread=False)
+    assert screen.events[-1] == ("clear", 9.0)
+
+
+def test_outside_a_terminal_nothing_is_cleared_and_zero_means_never() -> None:
+    reader = _load_script()
+    screen, out, _ = _screen(reader, tty=False)
+    screen.verdict(_valid_result(), 0.0)
+    screen.frame(100.0, read=False, unread=False)
+    assert "\x1b" not in out.getvalue() and "✔ VALID" in out.getvalue()
+    never, out2, _ = _screen(reader, clear_after=0)
+    never.verdict(_valid_result(), 0.0)
+    never.frame(1000.0, read=False, unread=False)
+    assert ("clear", 1000.0) not in never.events and out2.getvalue().count(reader.CLEAR) == 1
+
+
+def test_no_beep_rings_no_bell() -> None:
+    reader = _load_script()
+    screen, out, bell = _screen(reader, beep=False)
+    screen.verdict(_valid_result(), 0.0)
+    assert bell.getvalue() == "" and "\a" not in out.getvalue()
+    assert [kind for kind, _ in screen.events] == ["verdict"]
+
+
+def test_hint_after_seconds_of_a_symbol_that_is_not_read() -> None:
+    reader = _load_script()
+    screen, out, _ = _screen(reader, hint_after=3.0)
+    for n in range(30):  # 0.0 .. 2.9 s: a symbol, never read
+        screen.frame(n / 10, read=False, unread=True)
+    assert screen.events == []
+    screen.frame(3.0, read=False, unread=True)
+    screen.frame(3.5, read=False, unread=True)  # once per attempt
+    assert screen.events == [("hint", 3.0)]
+    assert reader.HINT["en"] in out.getvalue() and reader.HINT["vi"] in out.getvalue()
+    # Frames without any symbol do not count, and a code read ends the attempt.
+    screen.frame(4.0, read=True, unread=False)
+    screen.frame(5.0, read=False, unread=False)
+    screen.frame(6.0, read=False, unread=True)
+    screen.frame(8.9, read=False, unread=True)
+    assert screen.events == [("hint", 3.0)]
+    screen.frame(9.0, read=False, unread=True)
+    assert screen.events[-1] == ("hint", 9.0)
+    # A symbol gone for longer than the hint delay starts a new attempt.
+    screen.frame(20.0, read=False, unread=True)
+    screen.frame(22.0, read=False, unread=True)
+    assert screen.events[-1] == ("hint", 9.0)
+
+
+def _damaged(frame: Any) -> Any:
+    """Paper over the middle of the code: the finder patterns stay, the data cannot be read."""
+    out = frame.copy()
+    y, x = H // 2, W // 2 + 60
+    out[y - 75:y + 75, x - 75:x + 75] = 235
+    return out
+
+
+@pytest.fixture(scope="module")
+def struggle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s of a damaged code, then 1 s of Bình's good one, as 10 fps images."""
+    folder = tmp_path_factory.mktemp("struggle")
+    good = _frames()[5]  # Bình's code, first frame that shows it
+    for i in range(50):
+        assert cv2.imwrite(str(folder / f"f-{i:03d}.png"), _damaged(good) if i < 40 else good)
+    return folder
+
+
+def test_reader_hints_then_rings_and_clears_in_a_terminal(
+        material: dict[str, Path], struggle: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    reader = _load_script()
+    assert scan_report(cv2.imread(str(struggle / "f-000.png"))).undecoded  # a symbol, not read
+    monkeypatch.setattr(reader, "is_terminal", lambda stream: True)
+    code = reader.main(["--images", str(struggle), "--fps", str(FPS), "--trust",
+                        str(material["trust"]), "--at", AT, "--lang", "en", "--clear-after", "0.5"])
+    assert code == 0
+    out = capsys.readouterr().out
+    hint, verdict = out.index(reader.HINT["en"]), out.index("✔ VALID / HỢP LỆ")
+    assert out.count(reader.HINT["en"]) == 1 and hint < verdict
+    assert out.count("\a") == 1
+    # the screen is cleared before the hint (3.0 s), 0.5 s later, before the verdict
+    # (4.0 s) and 0.5 s after it
+    assert out.count(reader.CLEAR) == 4 and out.endswith(reader.CLEAR)
+    assert out.index(reader.CLEAR, hint) < out.index("\a") < verdict
+
+
+def test_reader_rings_once_per_verdict_and_no_beep_silences(
+        material: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    reader = _load_script()
+    monkeypatch.setattr(reader, "is_terminal", lambda stream: True)
+    base = ["--video", str(material["video"]), "--trust", str(material["trust"]), "--at", AT]
+    assert reader.main([*base, "--clear-after", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\a") == 5
+    # one clear before each of the 5 verdicts, one 2 s after the verdict at 4.7 s
+    # (the next is at 9.2 s); the last verdict is still on screen when the video ends
+    assert out.count(reader.CLEAR) == 6
+    assert reader.main([*base, "--no-beep"]) == 0
+    assert "\a" not in capsys.readouterr().out
+    assert reader.main([*base, "--jsonl"]) == 0  # JSON lines stay clean; the bell goes to stderr
+    captured = capsys.readouterr()
+    assert "\a" not in captured.out and reader.CLEAR not in captured.out
+    assert captured.err.count("\a") == 5
+
+
+def test_not_in_a_terminal_no_bell_and_no_escape_codes(
+        material: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    reader = _load_script()
+    assert reader.main(["--video", str(material["video"]), "--trust", str(material["trust"]),
+                        "--at", AT]) == 0
+    out = capsys.readouterr().out
+    assert "\a" not in out and "\x1b" not in out
+
+
+def test_cannot_check_screen_shows_only_verdict_and_reason() -> None:
+    reader = _load_script()
+    trust = cccdqr.TrustStore([ISSUER.trusted_key()])
+    lines = reader.format_verdict(cccdqr.verify(CODES["em"], trust, now=NOW), "en")
+    assert lines[0] == "? CANNOT CHECK / KHÔNG THỂ KIỂM TRA"
+    assert len(lines) == 3 and "UNKNOWN_KID" in lines[1]
+    assert not any(STRANGER.kid.hex() in line or "Hoàng" in line for line in lines)
+
+
+def test_reader_opens_no_network_connection(material: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("network access")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    reader = _load_script()
+    assert reader.main(["--video", str(material["video"]), "--trust", str(material["trust"]),
+                        "--at", AT, "--jsonl"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
