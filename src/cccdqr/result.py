@@ -9,6 +9,7 @@ from typing import Any
 
 from ._json import jsonable
 from .model import HealthCertificate
+from .policy import PolicyOutcome
 from .reasons import Lang, Reason, Status
 
 __all__ = ["Inspection", "VerificationResult"]
@@ -32,7 +33,7 @@ class VerificationResult:
     issued_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     certificate_id: str | None = None
-    policy: Any = None
+    policy: PolicyOutcome | None = None
     """The policy outcome when ``verify`` was given a policy and the signature held."""
     detail: str = ""
     """Technical detail of the primary reason, in English, for logs and support."""

@@ -35,7 +35,7 @@ from .reasons import Reason, Status
 from .result import Inspection, VerificationResult
 from .trust import TrustedKey, TrustStore
 
-__all__ = ["DEFAULT_SKEW", "Policy", "RevocationSource", "inspect", "verify", "verify_many"]
+__all__ = ["DEFAULT_SKEW", "PolicyLike", "RevocationSource", "inspect", "verify", "verify_many"]
 
 
 class RevocationSource(Protocol):
@@ -48,8 +48,8 @@ class RevocationSource(Protocol):
         """Whether the list is too old to rely on at ``now``."""
 
 
-class Policy(Protocol):
-    """What ``verify(..., policy=)`` needs of a set of entry rules."""
+class PolicyLike(Protocol):
+    """What ``verify(..., policy=)`` needs of a set of entry rules (:class:`cccdqr.Policy`)."""
 
     def evaluate(self, certificate: Any, *, now: dt.datetime) -> Any:
         """The outcome of every rule for ``certificate`` at ``now``."""
@@ -164,7 +164,7 @@ def verify(
     trust: TrustStore,
     *,
     now: dt.datetime,
-    policy: Policy | None = None,
+    policy: PolicyLike | None = None,
     revocation: RevocationSource | None = None,
     skew: dt.timedelta = DEFAULT_SKEW,
     limits: Limits = DEFAULT_LIMITS,
