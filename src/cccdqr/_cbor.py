@@ -25,6 +25,7 @@ from .reasons import Reason
 __all__ = ["dumps", "loads", "scan"]
 
 _INDEF = -1
+_K_INT, _K_STR, _K_CHUNKED, _K_OTHER = 0, 1, 2, 3
 
 
 def dumps(obj: object) -> bytes:
@@ -63,29 +64,34 @@ def scan(
     items = 0
     max_depth, max_items = limits.max_cbor_depth, limits.max_cbor_items
     stack: list[_Frame] = []
+    top: _Frame | None = None  # stack[-1], kept in a local on this hot loop
     while True:
-        start = pos
         if pos >= n:
             raise Reject(malformed, "CBOR ends in the middle of an item")
         ib = data[pos]
         pos += 1
         major, info = ib >> 5, ib & 31
-        ident: object
+        # What the finished item is, for its parent: only map keys and string
+        # chunks need its identity, so it is built lazily below.
+        kind: int  # _K_INT, _K_STR (bytes data[pos-arg:pos]), _K_CHUNKED, _K_OTHER
+        chunked = b""
         if ib == 0xFF:
-            if not stack or stack[-1].remaining != _INDEF:
+            if top is None or top.remaining != _INDEF:
                 raise Reject(malformed, "CBOR break outside an indefinite-length item")
             frame = stack.pop()
+            top = stack[-1] if stack else None
             if frame.is_map and not frame.key_next:
                 raise Reject(malformed, "CBOR map has a key without a value")
-            start = frame.start
-            # A chunked string is the same key as its definite twin: compare content.
-            ident = ((frame.chunks_of, b"".join(frame.chunks)) if frame.chunks_of >= 0
-                     else bytes(data[start:pos]))
+            if frame.chunks_of >= 0:
+                # A chunked string is the same key as its definite twin: compare content.
+                kind, major, chunked = _K_CHUNKED, frame.chunks_of, b"".join(frame.chunks)
+            else:
+                kind = _K_OTHER
+            arg = 0
         else:
             items += 1
             if items > max_items:
                 raise Reject(Reason.CBOR_TOO_MANY_ITEMS, f"more than {max_items} CBOR items")
-            arg: int | None
             if info < 24:
                 arg = info
             elif info <= 27:
@@ -94,76 +100,82 @@ def scan(
                     raise Reject(malformed, "CBOR ends in the middle of a head")
                 arg = int.from_bytes(data[pos:pos + size], "big")
                 pos += size
-            elif info == 31 and major in (2, 3, 4, 5):
-                arg = None
+            elif info == 31 and 2 <= major <= 5:
+                arg = -1
             else:
                 raise Reject(malformed, "reserved or invalid CBOR additional information")
-            if stack and stack[-1].chunks_of >= 0 and (major != stack[-1].chunks_of or arg is None):
+            if top is not None and top.chunks_of >= 0 and (major != top.chunks_of or arg < 0):
                 raise Reject(malformed, "bad chunk inside an indefinite-length string")
-            if arg is None and not allow_indefinite:
+            if arg < 0 and not allow_indefinite:
                 raise Reject(malformed, "indefinite length not allowed here")
-            if major in (2, 3):
-                if arg is None:
+            if major <= 1:  # an integer, compared by value (any head length)
+                kind = _K_INT
+            elif major <= 3:
+                if arg < 0:
                     if len(stack) >= max_depth:
                         raise Reject(Reason.CBOR_TOO_DEEP, f"nesting deeper than {max_depth}")
-                    stack.append(_Frame(_INDEF, False, start, chunks_of=major))
+                    top = _Frame(_INDEF, False, pos - 1, chunks_of=major)
+                    stack.append(top)
                     continue
                 if pos + arg > n:
                     raise Reject(malformed, "CBOR string runs past the end")
                 pos += arg
-                ident = (major, bytes(data[pos - arg:pos]))
-            elif major in (4, 5):
+                kind = _K_STR
+            elif major <= 5:
                 if len(stack) >= max_depth:  # an empty container is a level too
                     raise Reject(Reason.CBOR_TOO_DEEP, f"nesting deeper than {max_depth}")
-                count = _INDEF if arg is None else arg * (2 if major == 5 else 1)
+                count = _INDEF if arg < 0 else arg * (2 if major == 5 else 1)
                 if count:
                     if count > n - pos:  # every item takes at least one byte
                         raise Reject(malformed, "CBOR container longer than the data")
-                    stack.append(_Frame(count, major == 5, start))
+                    top = _Frame(count, major == 5, pos)
+                    stack.append(top)
                     continue
-                ident = bytes(data[start:pos])
+                kind = _K_OTHER
             elif major == 6:
-                assert arg is not None
                 if arg not in allowed_tags:
                     raise Reject(malformed, f"CBOR tag {arg} not allowed here")
                 if len(stack) >= max_depth:
                     raise Reject(Reason.CBOR_TOO_DEEP, f"nesting deeper than {max_depth}")
-                stack.append(_Frame(1, False, start))
+                top = _Frame(1, False, pos)
+                stack.append(top)
                 continue
-            elif major == 7:
-                if info == 24 and arg is not None and arg < 32:
+            else:  # major 7
+                if info == 24 and arg < 32:
                     raise Reject(malformed, "two-byte encoding of a one-byte simple value")
-                ident = (7, info, arg)
-            else:  # major 0 or 1: an integer, compared by value (any head length)
-                ident = (major, arg)
-        # The item from `start` to `pos` is complete: account for it in its parent,
+                kind = _K_OTHER
+        # The item ending at `pos` is complete: account for it in its parent,
         # and close every parent that it completes.
         while True:
-            if not stack:
+            if top is None:
                 return pos
-            frame = stack[-1]
-            if frame.chunks_of >= 0:
-                assert isinstance(ident, tuple) and isinstance(ident[1], bytes)
-                frame.chunks.append(ident[1])
+            if top.chunks_of >= 0:
+                top.chunks.append(bytes(data[pos - arg:pos]))
                 break
-            if frame.is_map:
-                if frame.key_next:
+            if top.is_map:
+                if top.key_next:
                     # Keys are integers or strings only: in Python 1, True and 1.0 are
                     # the same dict key, so other key types could hide a duplicate.
-                    if type(ident) is not tuple or ident[0] not in (0, 1, 2, 3):
+                    if kind == _K_INT:
+                        ident: object = (major, arg)
+                    elif kind == _K_STR:
+                        ident = (major, bytes(data[pos - arg:pos]))
+                    elif kind == _K_CHUNKED:
+                        ident = (major, chunked)
+                    else:
                         raise Reject(malformed, "CBOR map key is not an integer or a string")
-                    if ident in frame.keys:
+                    if ident in top.keys:
                         raise Reject(Reason.DUPLICATE_KEY, "a CBOR map repeats a key")
-                    frame.keys.add(ident)
-                frame.key_next = not frame.key_next
-            if frame.remaining == _INDEF:
+                    top.keys.add(ident)
+                top.key_next = not top.key_next
+            if top.remaining == _INDEF:
                 break
-            frame.remaining -= 1
-            if frame.remaining:
+            top.remaining -= 1
+            if top.remaining:
                 break
             stack.pop()
-            start = frame.start
-            ident = bytes(data[start:pos])
+            top = stack[-1] if stack else None
+            kind = _K_OTHER
 
 
 def loads(
