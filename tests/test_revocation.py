@@ -216,6 +216,18 @@ def test_create_on_an_existing_list_keeps_it(path: Path) -> None:
         assert again.count() == 1
 
 
+def test_writable_open_of_an_existing_list(path: Path) -> None:
+    RevocationList.open(path, create=True).close()
+    with RevocationList.open(path, writable=True) as rl:
+        assert rl.writable
+        assert rl.add("cti", CTI)
+        assert rl.import_file(io.StringIO(bytes(12).hex()), fmt="text").added == 1
+        rl.mark_updated(NOW, valid_for=None)
+        assert rl.remove("cti", CTI)
+    with RevocationList.open(path) as ro:
+        assert ro.count() == 1 and not ro.is_stale(NOW)
+
+
 def test_read_only_open_refuses_every_write(rl: RevocationList, path: Path, tmp_path: Path) -> None:
     rl.add("cti", CTI)
     rl.mark_updated(NOW, valid_for=DAY)

@@ -194,14 +194,12 @@ class RevocationList:
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA mmap_size = 268435456")  # reads without a copy into the cache
-            if writable:
-                conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk imports touch many pages
-            if create:
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-                if not tables:
-                    conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-            else:
+            if not writable:
                 conn.execute("PRAGMA query_only = ON")
+            else:
+                conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk imports touch many pages
+            if create and not any(conn.execute("SELECT 1 FROM sqlite_master")):
+                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
             cls._check_format(conn, p)
         except sqlite3.Error as exc:
             conn.close()
