@@ -138,6 +138,23 @@ def document_types(cert: x509.Certificate) -> frozenset[str] | None:
     return frozenset(types)
 
 
+def _check_signature_bits(cert_der: bytes) -> None:
+    """The outer Certificate SEQUENCE { tbs, algorithm, BIT STRING signature } must
+    be exact DER with no unused bits in the signature: ``cryptography`` ignores
+    that count, so a changed byte there would give a second spelling of one
+    certificate (found by the certificate-mutation property test)."""
+    tag, body, end = _read_der(cert_der, 0)
+    if tag != 0x30 or end != len(cert_der):
+        raise ValueError("not one DER SEQUENCE")
+    pos = 0
+    for expected in (0x30, 0x30, 0x03):
+        tag, value, pos = _read_der(body, pos)
+        if tag != expected:
+            raise ValueError("not a Certificate structure")
+    if pos != len(body) or value[:1] != b"\x00":
+        raise ValueError("signature BIT STRING has unused bits")
+
+
 def _issuing_authorities(cert: x509.Certificate,
                          authorities: Iterable[x509.Certificate]) -> list[x509.Certificate]:
     """The trusted CSCAs whose name (and key id, when the BSC names one) match."""
@@ -245,6 +262,7 @@ def authenticate_signer(
     its record types those of the document type list (all when absent)."""
     try:
         cert = x509.load_der_x509_certificate(cert_der)
+        _check_signature_bits(cert_der)
         candidates = _issuing_authorities(cert, authorities)
         try:
             weak = cert.signature_hash_algorithm
@@ -266,6 +284,7 @@ def authenticate_signer(
             label=f"VDS-NC signer {cert.subject.rfc4514_string()}")
     except KeyAlgorithmMismatch as exc:
         raise Reject(Reason.ALG_KEY_MISMATCH, f"signer key: {exc}") from None
-    except ValueError as exc:  # malformed DER anywhere in the lazily parsed certificate
-        raise _bad(f"malformed signer certificate: {exc}") from None
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType) as exc:  # the certificate is parsed lazily
+        raise _bad(f"malformed signer certificate: {type(exc).__name__}: {exc}") from None
     return SignerChain(key=key, authority=authority, crl=crl)

@@ -558,3 +558,38 @@ def test_never_raises_on_mutated_messages(data: st.DataObject) -> None:
     result = _check(json.dumps(doc), PKI.trust())
     assert not result.valid or doc == VALID_DOC
 
+
+
+BSC_DER = PKI.bsc()[0].public_bytes(serialization.Encoding.DER)
+
+
+@given(st.integers(0, len(BSC_DER) - 1), st.integers(1, 255))
+def test_a_changed_certificate_byte_is_never_valid(pos: int, delta: int) -> None:
+    der = bytearray(BSC_DER)
+    der[pos] = (der[pos] + delta) % 256
+    doc = copy.deepcopy(VALID_DOC)
+    doc["sig"]["cer"] = b64url(bytes(der))
+    result = _check(json.dumps(doc), PKI.trust())
+    assert not result.valid
+    assert result.reasons[0] in (Reason.BAD_SIGNER_CERTIFICATE, Reason.UNKNOWN_CA,
+                                 Reason.SIGNER_REVOKED, Reason.ALG_KEY_MISMATCH,
+                                 Reason.BAD_SIGNATURE), (result.reasons, result.detail)
+
+
+@given(st.binary(max_size=600))
+def test_arbitrary_certificate_bytes_never_raise(der: bytes) -> None:
+    doc = copy.deepcopy(VALID_DOC)
+    doc["sig"]["cer"] = b64url(der)
+    assert not _check(json.dumps(doc), PKI.trust()).valid
+
+
+def test_signature_bit_string_with_unused_bits_is_refused() -> None:
+    # cryptography ignores this count, so it would be a second spelling of one certificate
+    cert = x509.load_der_x509_certificate(BSC_DER)
+    der = bytearray(BSC_DER)
+    where = len(der) - len(cert.signature) - 1
+    assert der[where] == 0
+    der[where] = 1
+    doc = copy.deepcopy(VALID_DOC)
+    doc["sig"]["cer"] = b64url(bytes(der))
+    assert reasons(json.dumps(doc)) == (Reason.BAD_SIGNER_CERTIFICATE,)
