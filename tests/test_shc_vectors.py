@@ -47,12 +47,12 @@ SIGNED: dict[str, Reason | None] = {
     "spec-examples/example-01-f-qr-code-numeric-value-0.txt": VALID,
     # example-02 is a general lab panel with no Patient: the signature holds
     # (checked below), the content is nothing a checkpoint can read.
-    "spec-examples/example-02-d-jws.txt": Reason.UNSUPPORTED_VERSION,
-    "spec-examples/example-02-e-file.smart-health-card": Reason.UNSUPPORTED_VERSION,
+    "spec-examples/example-02-d-jws.txt": Reason.UNSUPPORTED_CONTENT,
+    "spec-examples/example-02-e-file.smart-health-card": Reason.UNSUPPORTED_CONTENT,
     # one chunk of three alone is incomplete
-    "spec-examples/example-02-f-qr-code-numeric-value-0.txt": Reason.BAD_JWS,
-    "spec-examples/example-02-f-qr-code-numeric-value-1.txt": Reason.BAD_JWS,
-    "spec-examples/example-02-f-qr-code-numeric-value-2.txt": Reason.BAD_JWS,
+    "spec-examples/example-02-f-qr-code-numeric-value-0.txt": Reason.INCOMPLETE_CHUNKS,
+    "spec-examples/example-02-f-qr-code-numeric-value-1.txt": Reason.INCOMPLETE_CHUNKS,
+    "spec-examples/example-02-f-qr-code-numeric-value-2.txt": Reason.INCOMPLETE_CHUNKS,
     # example-03 is genuine; only a revocation list makes it REVOKED (below)
     "spec-examples/example-03-d-jws.txt": VALID,
     "spec-examples/example-03-e-file.smart-health-card": VALID,
@@ -60,17 +60,17 @@ SIGNED: dict[str, Reason | None] = {
     # multi-file chunk cases
     "spec-examples/example-02-f-qr-code-numeric-value-0.txt spec-examples/example-02-f-qr-code-"
     "numeric-value-1.txt spec-examples/example-02-f-qr-code-numeric-value-2.txt":
-        Reason.UNSUPPORTED_VERSION,
+        Reason.UNSUPPORTED_CONTENT,
     "spec-examples/example-02-f-qr-code-numeric-value-1.txt spec-examples/example-02-f-qr-code-"
     "numeric-value-0.txt spec-examples/example-02-f-qr-code-numeric-value-2.txt":
-        Reason.UNSUPPORTED_VERSION,
+        Reason.UNSUPPORTED_CONTENT,
     "spec-examples/example-02-f-qr-code-numeric-value-0.txt spec-examples/example-02-f-qr-code-"
-    "numeric-value-2.txt": Reason.BAD_JWS,  # chunk 2 missing
+    "numeric-value-2.txt": Reason.INCOMPLETE_CHUNKS,  # chunk 2 missing
     "spec-examples/example-02-f-qr-code-numeric-value-0.txt spec-examples/example-02-f-qr-code-"
     "numeric-value-2.txt spec-examples/example-02-f-qr-code-numeric-value-0.txt":
         Reason.BAD_JWS,  # chunk 1 twice
     # SDK cards signed by the spec key
-    SDK + "test-example-00-d-jws-bad-fhir-metadata.txt": Reason.UNSUPPORTED_VERSION,  # unknown CVX system
+    SDK + "test-example-00-d-jws-bad-fhir-metadata.txt": Reason.UNSUPPORTED_CONTENT,  # unknown CVX system
     SDK + "test-example-00-d-jws-der-signature-s-neg.txt": Reason.BAD_JWS,
     SDK + "test-example-00-d-jws-der-signature.txt": Reason.BAD_JWS,
     SDK + "test-example-00-d-jws-invalid-signature.txt": Reason.BAD_SIGNATURE,
@@ -103,12 +103,12 @@ SIGNED: dict[str, Reason | None] = {
     SDK + "test-example-00-g-qr-code-0-scaled-23.jpg": VALID,
     SDK + "test-example-00-g-qr-code-0-scaled-85.jpg": VALID,
     SDK + "test-example-00-g-qr-code-inflated-to-v22.png": VALID,
-    SDK + "test-example-00-g-qr-code-0-qr_chunk_too_small.png": Reason.BAD_JWS,  # 1 of 2 alone
-    SDK + "test-example-00-g-qr-code-1-qr_chunk_too_small.png": Reason.BAD_JWS,  # 2 of 2 alone
+    SDK + "test-example-00-g-qr-code-0-qr_chunk_too_small.png": Reason.INCOMPLETE_CHUNKS,  # 1 of 2 alone
+    SDK + "test-example-00-g-qr-code-1-qr_chunk_too_small.png": Reason.INCOMPLETE_CHUNKS,  # 2 of 2 alone
     SDK + "test-invalid-jws-payload.png": Reason.UNKNOWN_KID,  # and BAD_CLAIMS inside (below)
 }
 SIGNED.update({f"{SDK}test-example-00-f-qr-code-numeric-value-{i}-qr_chunk_too_small.txt":
-               Reason.BAD_JWS for i in range(17)})  # each alone; all 17 together below
+               Reason.INCOMPLETE_CHUNKS for i in range(17)})  # each alone; all 17 together below
 # Cards whose issuer JWKS and CRL sit in sdk-testdata/badcrl/<case>/.well-known/.
 BADCRL = ("duplicate-rid", "invalid-method", "non-base64url-rid", "version-mismatch")
 SIGNED.update({f"{SDK}badcrl/{c}/jws-crl-{c}.txt": VALID for c in BADCRL})  # bad CRL: below
@@ -121,17 +121,17 @@ UNSIGNED: dict[str, Reason | None] = {
     "spec-examples/example-01-a-fhirBundle.json": VALID,
     "spec-examples/example-01-b-jws-payload-expanded.json": VALID,
     "spec-examples/example-01-c-jws-payload-minified.json": VALID,
-    "spec-examples/example-02-a-fhirBundle.json": Reason.UNSUPPORTED_VERSION,
-    "spec-examples/example-02-b-jws-payload-expanded.json": Reason.UNSUPPORTED_VERSION,
-    "spec-examples/example-02-c-jws-payload-minified.json": Reason.UNSUPPORTED_VERSION,
+    "spec-examples/example-02-a-fhirBundle.json": Reason.UNSUPPORTED_CONTENT,
+    "spec-examples/example-02-b-jws-payload-expanded.json": Reason.UNSUPPORTED_CONTENT,
+    "spec-examples/example-02-c-jws-payload-minified.json": Reason.UNSUPPORTED_CONTENT,
     "spec-examples/example-03-a-fhirBundle.json": VALID,
     "spec-examples/example-03-b-jws-payload-expanded.json": VALID,
     "spec-examples/example-03-c-jws-payload-minified.json": VALID,
     # not a FHIR validator: meta and reference shapes are not checked; an
     # unknown vaccine code system is not guessed (nothing readable is left)
-    SDK + "test-example-00-a-fhirBundle-bad_meta_extra_key.json": Reason.UNSUPPORTED_VERSION,
-    SDK + "test-example-00-a-fhirBundle-bad_meta_non_security.json": Reason.UNSUPPORTED_VERSION,
-    SDK + "test-example-00-a-fhirBundle-bad_meta_wrong_security.json": Reason.UNSUPPORTED_VERSION,
+    SDK + "test-example-00-a-fhirBundle-bad_meta_extra_key.json": Reason.UNSUPPORTED_CONTENT,
+    SDK + "test-example-00-a-fhirBundle-bad_meta_non_security.json": Reason.UNSUPPORTED_CONTENT,
+    SDK + "test-example-00-a-fhirBundle-bad_meta_wrong_security.json": Reason.UNSUPPORTED_CONTENT,
     SDK + "test-example-00-a-fhirBundle-occurrence-issues.json": Reason.BAD_RECORD,
     SDK + "test-example-00-a-fhirBundle-profile-usa.json": Reason.BAD_RECORD,
     SDK + "test-example-00-a-fhirBundle-trailing_chars.json": VALID,
@@ -139,7 +139,7 @@ UNSIGNED: dict[str, Reason | None] = {
     SDK + "test-example-00-a-short-refs.json": VALID,  # ours: references are not followed
     SDK + "test-example-00-b-jws-payload-expanded-exp_milliseconds.json": Reason.BAD_CLAIMS,
     SDK + "test-example-00-b-jws-payload-expanded-expired.json": VALID,  # EXPIRED at verify time
-    SDK + "test-example-00-b-jws-payload-expanded-missing-coding.json": Reason.UNSUPPORTED_VERSION,
+    SDK + "test-example-00-b-jws-payload-expanded-missing-coding.json": Reason.UNSUPPORTED_CONTENT,
     SDK + "test-example-00-b-jws-payload-expanded-missing-covid-vc-type.json": VALID,
     SDK + "test-example-00-b-jws-payload-expanded-missing-imm-vc-type.json": VALID,
     SDK + "test-example-00-b-jws-payload-expanded-nbf_not_yet_valid.json": VALID,  # NOT_YET_VALID later

@@ -106,6 +106,9 @@ class Reason(enum.Enum):
     DOB_MISMATCH = "DOB_MISMATCH"
     ID_NOT_CHECKED = "ID_NOT_CHECKED"  # warning
     DOB_PARTIAL = "DOB_PARTIAL"  # warning
+    # --- appended for content a format carries that this verifier cannot read ---
+    UNSUPPORTED_CONTENT = "UNSUPPORTED_CONTENT"
+    INCOMPLETE_CHUNKS = "INCOMPLETE_CHUNKS"
 
     @property
     def status(self) -> Status | None:
@@ -255,4 +258,10 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
     Reason.DOB_PARTIAL: (
         _W, "The certificate gives only part of the date of birth; matched at that precision.",
         "Chứng nhận chỉ ghi một phần ngày sinh; đã đối chiếu ở mức đó."),
+    Reason.UNSUPPORTED_CONTENT: (
+        _C, "The code is genuine but holds no record this verifier can read.",
+        "Mã là thật nhưng không chứa hồ sơ mà trình kiểm tra này đọc được."),
+    Reason.INCOMPLETE_CHUNKS: (
+        _C, "Only part of a code split over several QR images was scanned; scan them all.",
+        "Mới quét một phần của mã gồm nhiều ảnh QR; hãy quét tất cả."),
 }

@@ -145,4 +145,8 @@ COVERAGE: dict[Reason, Producer] = {
     # a compact JWS of two parts
     Reason.BAD_JWS: _case(lambda: shc.to_qr_text(compact().rsplit(".", 1)[0])),
     Reason.DEPRECATED_CHUNKING: _case(lambda: shc.chunk(compact(), 2)),
+    # a genuine card about a person with no COVID-19 record we read
+    Reason.UNSUPPORTED_CONTENT: _case(lambda: card(claims(bundle(patient())))),
+    # the second of three QR images, scanned alone
+    Reason.INCOMPLETE_CHUNKS: _case(lambda: shc.chunk(compact(), 3)[1]),
 }

@@ -173,7 +173,7 @@ def join(chunks: Sequence[str]) -> tuple[str, tuple[Reason, ...]]:
         by_index[index] = digits
     missing = [i for i in range(1, total + 1) if i not in by_index]
     if missing:
-        raise Reject(Reason.BAD_JWS, f"chunks {missing} of {total} are missing")
+        raise Reject(Reason.INCOMPLETE_CHUNKS, f"chunks {missing} of {total} are missing")
     return PREFIX + "".join(by_index[i] for i in range(1, total + 1)), (Reason.DEPRECATED_CHUNKING,)
 
 
@@ -266,7 +266,7 @@ def decode_unverified(text: str, limits: Limits) -> Envelope:
     if total is not None:
         if total > 1:
             # Incomplete rather than forged; the detail tells staff what to do.
-            raise Reject(Reason.BAD_JWS,
+            raise Reject(Reason.INCOMPLETE_CHUNKS,
                          f"this is QR {index} of {total}: scan all {total} together")
         warnings = (Reason.DEPRECATED_CHUNKING,)  # shc:/1/1/...
     if not digits:
@@ -512,7 +512,7 @@ def bundle_to_certificate(bundle: object) -> HealthCertificate:
     One Patient (name, birthDate); completed Immunizations with a CVX code
     become vaccinations numbered by date; final qualitative SARS-CoV-2
     Observations become tests. Other resources are ignored. A bundle without
-    a Patient or without any of those events is ``UNSUPPORTED_VERSION``
+    a Patient or without any of those events is ``UNSUPPORTED_CONTENT``
     (CANNOT_CHECK): a genuine card this verifier cannot read."""
     if not isinstance(bundle, dict):
         raise _record_fail("fhirBundle is not an object")
@@ -521,12 +521,12 @@ def bundle_to_certificate(bundle: object) -> HealthCertificate:
     if len(patients) > 1:
         raise _record_fail("the bundle names more than one Patient")
     if not patients:
-        raise Reject(Reason.UNSUPPORTED_VERSION, "the card holds no Patient")
+        raise Reject(Reason.UNSUPPORTED_CONTENT, "the card holds no Patient")
     try:
         subject = _subject(patients[0])
         vaccinations, tests = _immunizations(resources), _tests(resources)
         if not vaccinations and not tests:
-            raise Reject(Reason.UNSUPPORTED_VERSION,
+            raise Reject(Reason.UNSUPPORTED_CONTENT,
                          "the card holds no COVID-19 immunization or lab result this verifier reads")
         return HealthCertificate(subject=subject, vaccinations=tuple(vaccinations),
                                  tests=tuple(tests))
