@@ -593,3 +593,8 @@ def test_signature_bit_string_with_unused_bits_is_refused() -> None:
     doc = copy.deepcopy(VALID_DOC)
     doc["sig"]["cer"] = b64url(bytes(der))
     assert reasons(json.dumps(doc)) == (Reason.BAD_SIGNER_CERTIFICATE,)
+
+
+def test_p384_signer_key_with_es256_is_alg_key_mismatch() -> None:
+    cert, _ = PKI.bsc(key=ec.derive_private_key(12345, ec.SECP384R1()))  # TEST-ONLY
+    assert reasons(seal(vacc_data(), cert, None, signature=bytes(64))) == (Reason.ALG_KEY_MISMATCH,)
