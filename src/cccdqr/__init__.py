@@ -3,16 +3,25 @@
 Issue with :class:`Issuer`, verify with :func:`verify` against a
 :class:`TrustStore`. ``verify`` never raises on bad input: it returns a
 :class:`VerificationResult` with a :class:`Status` and :class:`Reason` codes.
+It reads VN1, EU DCC (``HC1:``), SMART Health Cards (``shc:/``) and ICAO
+VDS-NC. Around it: entry rules (:class:`Policy`), revocation lists
+(:class:`RevocationList`), and the CCCD card's own QR (:func:`parse_card_qr`)
+bound to a certificate (:func:`bind`).
 """
 
 from __future__ import annotations
 
+from .binding import BindingResult, bind, fold_name
+from .card import CardIdentity, format_card_qr, parse_card_qr
 from .cose import Algorithm
 from .errors import (
     CccdqrError,
+    InvalidCardQR,
     InvalidCccdNumber,
     InvalidCertificate,
     KeyAlgorithmMismatch,
+    PolicyError,
+    RevocationListError,
     TrustListError,
 )
 from .identity import CccdInfo, check_cccd_number, describe_cccd_number, validate_cccd_number
@@ -33,8 +42,11 @@ from .model import (
     certificate_from_dict,
     certificate_to_dict,
 )
+from .jwks import trusted_keys_from_jwks
+from .policy import Policy, PolicyOutcome, RuleResult
 from .reasons import Reason, Status
 from .result import Inspection, VerificationResult
+from .revocation import RevocationList
 from .trust import TrustedKey, TrustStore, make_trusted_certificate, make_trusted_key
 from .verify import inspect, verify, verify_many
 
@@ -47,17 +59,26 @@ __all__ = [
     "TEST_NAA",
     "TEST_RAT",
     "Algorithm",
+    "BindingResult",
+    "CardIdentity",
     "CccdInfo",
     "CccdqrError",
     "HealthCertificate",
     "Inspection",
+    "InvalidCardQR",
     "InvalidCccdNumber",
     "InvalidCertificate",
     "Issuer",
     "KeyAlgorithmMismatch",
     "Limits",
+    "Policy",
+    "PolicyError",
+    "PolicyOutcome",
     "Reason",
     "Recovery",
+    "RevocationList",
+    "RevocationListError",
+    "RuleResult",
     "Sex",
     "Status",
     "Subject",
@@ -67,13 +88,18 @@ __all__ = [
     "TrustedKey",
     "Vaccination",
     "VerificationResult",
+    "bind",
     "certificate_from_dict",
     "certificate_to_dict",
     "check_cccd_number",
     "describe_cccd_number",
+    "fold_name",
+    "format_card_qr",
     "inspect",
     "make_trusted_certificate",
     "make_trusted_key",
+    "parse_card_qr",
+    "trusted_keys_from_jwks",
     "validate_cccd_number",
     "verify",
     "verify_many",
