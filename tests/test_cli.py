@@ -331,3 +331,49 @@ def test_verify_with_a_policy(issued: tuple[Path, Path, Path], tmp_path: Path,
     assert code == 1 and result["valid"] is True and result["policy"]["passed"] is False
     code, _, err = run(capsys, *base, "--policy", str(tmp_path / "missing.toml"))
     assert code == 2 and "policy" in err
+
+
+# --- card binding and SMART Health Card keys ---------------------------------------------
+
+CARD = "001303004567||Trần Thị Bình|11022003|Nữ|Hà Nội|01012022"
+
+
+@pytest.mark.parametrize(("card", "exit_code", "reasons"), [
+    (CARD, 0, []),
+    (CARD.replace("Trần Thị Bình", "TRAN THI BINH"), 0, []),  # folded names match
+    (CARD.replace("Trần Thị Bình", "Trần Thị Bính"), 0, []),  # tone marks fold away too
+    (CARD.replace("Trần Thị Bình", "Lê Văn Cường").replace("|Nữ|", "|Nam|")
+     .replace("001303004567", "001203004567"), 1, ["ID_MISMATCH", "NAME_MISMATCH"]),
+])
+def test_verify_binds_the_card(issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str],
+                               card: str, exit_code: int, reasons: list[str]) -> None:
+    _, trust, cert = issued
+    code, out, _ = run(capsys, "verify", "--file", str(cert), "--trust", str(trust), "--card", card,
+                       "--at", "2026-11-02T00:00Z", "--json")
+    doc = json.loads(out)
+    assert code == exit_code and doc["valid"] is True
+    assert doc["binding"]["matched"] is (exit_code == 0) and doc["binding"]["reasons"] == reasons
+
+
+def test_verify_with_an_unreadable_card_is_a_usage_error(
+        issued: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, trust, cert = issued
+    code, _, err = run(capsys, "verify", "--file", str(cert), "--trust", str(trust),
+                       "--card", "001303004567|x", "--at", "2026-11-02T00:00Z")
+    assert code == 2 and "CARD_FIELD_COUNT" in err
+
+
+def test_trust_add_jwks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shc = helpers.shared("vectors", "shc")
+    issuer = json.loads((shc / "spec-examples" / "example-00-b-jws-payload-expanded.json")
+                        .read_text())["iss"]
+    trust = tmp_path / "t.json"
+    code, out, _ = run(capsys, "trust", "add", str(shc / "issuer-jwks.json"), "--jwks",
+                       "--issuer", issuer, "--trust", str(trust))
+    assert code == 0 and "added 2 keys" in out
+    text = (shc / "spec-examples" / "example-00-f-qr-code-numeric-value-0.txt").read_text()
+    code, out, _ = run(capsys, "verify", text, "--trust", str(trust), "--at", "2023-07-01T00:00Z",
+                       "--json")
+    assert code == 0 and json.loads(out)["format"] == "SHC"
+    assert run(capsys, "trust", "add", str(shc / "issuer-jwks.json"), "--jwks",
+               "--trust", str(trust))[0] == 2  # the issuer is required

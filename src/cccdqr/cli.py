@@ -19,9 +19,12 @@ from typing import Any, NoReturn
 from collections.abc import Sequence
 
 from . import __version__
+from .binding import BindingResult, bind
+from .card import parse_card_qr
 from .cose import Algorithm
-from .errors import CccdqrError
+from .errors import CccdqrError, InvalidCardQR
 from .issue import Issuer
+from .jwks import trusted_keys_from_jwks
 from .model import (
     HealthCertificate,
     Recovery,
@@ -313,13 +316,46 @@ def cmd_verify(args: argparse.Namespace) -> int:
     finally:
         if revocation is not None:
             revocation.close()
+    binding = _bind_card(args, result)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        doc = result.to_dict()
+        if binding is not None:
+            doc["binding"] = binding.to_dict()
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print_verdict(result, args.lang)
+        if binding is not None:
+            print_binding(binding, args.lang)
     if result.valid and result.policy is not None and not result.policy.passed:
         return EXIT_INVALID  # genuine, but does not meet the rules: the person may not pass
+    if result.valid and binding is not None and not binding.matched:
+        return EXIT_INVALID  # genuine, but someone else's
     return EXIT_FOR_STATUS[result.status]
+
+
+def _bind_card(args: argparse.Namespace, result: VerificationResult) -> BindingResult | None:
+    """The card QR given with --card, bound to the verified certificate."""
+    if args.card is None:
+        return None
+    try:
+        card = parse_card_qr(args.card)
+    except InvalidCardQR as exc:
+        raise UsageError(f"the card QR is not readable: [{exc.reason.value}] {exc}") from None
+    if result.certificate is None or not result.signature_verified:
+        return None  # nothing genuine to bind to; the verdict already says why
+    return bind(card, result.certificate)
+
+
+def print_binding(binding: BindingResult, lang: Lang) -> None:
+    """The card-to-certificate match, as a word and a symbol, then each mismatch."""
+    out = _console()
+    status = Status.VALID if binding.matched else Status.INVALID
+    out.print(f"  {SYMBOL[status]} {binding.message(lang)}",
+              style="bold green" if binding.matched else "bold red")
+    for reason in binding.reasons:
+        out.print(f"    [{reason.value}] {reason.message(lang)}", style="red")
+    for warning in binding.warnings:
+        out.print(f"    note: {warning.message(lang)}", style="dim")
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -370,7 +406,13 @@ def cmd_trust(args: argparse.Namespace) -> int:
                                    "label": args.label}
         if args.alg:
             options["alg"] = Algorithm(args.alg)
-        if args.authority:
+        if args.jwks:
+            if not args.issuer:
+                raise UsageError("--jwks needs --issuer (the SMART Health Card issuer, its iss)")
+            keys = trusted_keys_from_jwks(data, issuer=args.issuer)
+            trust = trust.with_keys(keys)
+            out.print(f"added {len(keys)} keys of {args.issuer}; {len(trust)} keys")
+        elif args.authority:
             trust = trust.with_authority(data)
             out.print(f"added certificate authority {trust.authorities[-1].subject.rfc4514_string()}")
         elif args.crl:
@@ -574,6 +616,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="entry rules: a TOML file laid over the default, or 'default'; "
                         "a genuine code that fails them exits 1")
     c.add_argument("--revocation", metavar="DB", help="revocation list (SQLite) to consult")
+    c.add_argument("--card", metavar="TEXT",
+                   help="the CCCD card's own QR text: check the certificate belongs to its holder "
+                        "(a genuine certificate of someone else exits 1)")
     clock(c)
     c.set_defaults(run=cmd_verify)
 
@@ -597,6 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
     kind.add_argument("--authority", action="store_true",
                       help="the file is a certificate authority (a CSCA, for ICAO VDS-NC)")
     kind.add_argument("--crl", action="store_true", help="the file is an authority's revocation list")
+    kind.add_argument("--jwks", action="store_true",
+                      help="the file is a SMART Health Card issuer's JWKS (needs --issuer)")
     t.add_argument("--alg", choices=[a.value for a in Algorithm])
     t.add_argument("--issuer")
     t.add_argument("--record-types", default=None,
