@@ -427,9 +427,9 @@ def _with_msg(kind: str = "vacc", **changes: Any) -> str:
         {"dvc": "20210701", "seq": 1, "ctr": "VNM", "lot": "L"}]}]), Reason.BAD_RECORD),
     (_with_msg(ve=[{"des": "XM68M6", "nam": "C", "dis": "1D47", "vd": [
         {"dvc": "2021-07-01", "seq": 1, "ctr": "VNM", "lot": "L"}]}]),
-     Reason.UNSUPPORTED_VERSION),
+     Reason.UNSUPPORTED_CONTENT),
     (_with_msg(uvci=42), Reason.BAD_RECORD),
-    (_with_msg("test", tr={"tc": "antibody", "r": "negative"}), Reason.UNSUPPORTED_VERSION),
+    (_with_msg("test", tr={"tc": "antibody", "r": "negative"}), Reason.UNSUPPORTED_CONTENT),
     (_with_msg("test", tr={"tc": "antigen", "r": "maybe"}), Reason.BAD_RECORD),
     (_with_msg("test", dat={"sc": "2026-11-22", "ri": "2026-11-22"}), Reason.BAD_RECORD),
 ], ids=["no-dob", "bad-dob", "sex", "sex-list", "pid-extra", "blank-name", "no-events",
@@ -441,7 +441,7 @@ def test_message_errors(text: str, reason: Reason) -> None:
 
 @pytest.mark.parametrize("hdr,reason", [
     ({"t": "icao.vacc", "v": 2, "is": "VNM"}, Reason.UNSUPPORTED_VERSION),
-    ({"t": "icao.visa", "v": 1, "is": "VNM"}, Reason.UNSUPPORTED_VERSION),
+    ({"t": "icao.visa", "v": 1, "is": "VNM"}, Reason.UNSUPPORTED_CONTENT),
     ({"t": "icao.vacc", "v": "1", "is": "VNM"}, Reason.BAD_CLAIMS),
     ({"t": "icao.vacc", "v": 1, "is": "VN"}, Reason.BAD_CLAIMS),
     ({"t": "icao.vacc", "v": 1}, Reason.BAD_CLAIMS),

@@ -343,7 +343,7 @@ def _disease(value: object) -> int:
     if value is None or (isinstance(value, str) and value in _COVID19_ICD11):
         return DISEASE_COVID19
     # A signed code for another disease is not forged, only beyond this verifier.
-    raise Reject(Reason.UNSUPPORTED_VERSION, f"disease {str(value)[:12]!r} is not one cccdqr maps")
+    raise Reject(Reason.UNSUPPORTED_CONTENT, f"disease {str(value)[:12]!r} is not one cccdqr maps")
 
 
 def _product(des: str, nam: str) -> str:
@@ -400,7 +400,7 @@ def _test(msg: dict[str, Any]) -> Test:
     tr = _obj(msg["tr"], "tr", {"tc", "r"}, {"m"})
     kind = _text(tr["tc"], "tr.tc").casefold()
     if kind not in _TEST_TYPES:
-        raise Reject(Reason.UNSUPPORTED_VERSION, f"test type {kind[:20]!r} is not one cccdqr maps")
+        raise Reject(Reason.UNSUPPORTED_CONTENT, f"test type {kind[:20]!r} is not one cccdqr maps")
     outcome = _text(tr["r"], "tr.r").casefold()
     if outcome not in _TEST_RESULTS:
         raise _record(f"tr.r {outcome[:20]!r} is not a known result")
@@ -421,8 +421,10 @@ def open_data(data: dict[str, Any]) -> Contents:
     kind, version = hdr["t"], hdr["v"]
     if not isinstance(kind, str) or type(version) is not int:
         raise Reject(Reason.BAD_CLAIMS, "hdr.t must be text and hdr.v an integer")
-    if kind not in (TYPE_VACCINATION, TYPE_TEST) or version != VERSION:
-        raise Reject(Reason.UNSUPPORTED_VERSION, f"{kind[:20]!r} version {version}")
+    if kind not in (TYPE_VACCINATION, TYPE_TEST):
+        raise Reject(Reason.UNSUPPORTED_CONTENT, f"seal type {kind[:20]!r}")
+    if version != VERSION:
+        raise Reject(Reason.UNSUPPORTED_VERSION, f"{kind} version {version}")
     issuer = alpha2(hdr["is"], "hdr.is", Reason.BAD_CLAIMS)
     try:
         if kind == TYPE_VACCINATION:
