@@ -187,11 +187,14 @@ _DCC_EKU = {f"1.3.6.1.4.1.{arc}1847.2021.1.{n}": t
 def record_types_from_eku(certificate: x509.Certificate) -> frozenset[str]:
     """The record types a signer certificate's extended key usage allows: the
     types of the DCC usages it lists, or all types when it lists none of them
-    (no EKU, or only generic ones such as TLS)."""
+    (no EKU, or only generic ones such as TLS). A certificate whose extensions
+    do not parse cannot be trusted: :class:`TrustListError`."""
     try:
         usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return RECORD_TYPES
+    except ValueError as exc:  # malformed DER in some extension (EU test CO15)
+        raise TrustListError(f"certificate extensions do not parse: {exc}") from None
     types = frozenset(_DCC_EKU[u.dotted_string] for u in usages if u.dotted_string in _DCC_EKU)
     return types or RECORD_TYPES
 

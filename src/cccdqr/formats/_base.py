@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 RevocationId = tuple[str, bytes]
 """``(kind, id)``: how a revocation list names a certificate. Kinds in use:
 ``"cti"`` (VN1), ``"uci"``, ``"countrycodeuci"``, ``"signature"`` (EU DCC, the
-first 16 bytes of SHA-256 as the EU revocation scheme defines them) and ``"rid"``
-(SMART Health Cards, scoped as ``kid.rid``)."""
+first 16 bytes of SHA-256 as the EU revocation scheme defines them), ``"rid"``
+(SMART Health Cards, scoped as ``kid.rid``) and ``"uvci"`` (VDS-NC: the UVCI and
+its SHA-256, first 16 bytes)."""
 
 KeyResolver = Callable[["TrustStore", dt.datetime, dt.timedelta], "TrustedKey"]
 """For formats that carry their signer certificate (VDS-NC): authenticate it
