@@ -38,7 +38,7 @@ from pathlib import Path
 
 import cccdqr
 from cccdqr import testkeys
-from cccdqr.revocation import RevocationList
+from cccdqr.revocation import DEFAULT_BATCH, RevocationList
 
 OUT = Path(__file__).with_name("revocation.md")
 GOAL_US = 50.0
@@ -192,7 +192,7 @@ def report(res: dict[str, object], argv: Sequence[str], seconds: float) -> str:
         "",
         "| import | value |",
         "|---|---|",
-        f"| `import_file` (CSV, batches of 10,000, one transaction each) | {import_s:.1f} s "
+        f"| `import_file` (CSV, batches of {DEFAULT_BATCH:,}, one transaction each) | {import_s:.1f} s "
         f"({read / import_s:,.0f} ids/s) |",
         f"| ids read / added / listed | {read:,} / {r['added']:,} / {r['count']:,} |",
         f"| file size | {r['db_mib']:.0f} MiB ({float(r['db_mib']) * 2**20 / max(1, int(r['count'])):.0f}"  # type: ignore[arg-type, call-overload]

@@ -507,7 +507,7 @@ def test_import_memory_is_bounded(rl: RevocationList, tmp_path: Path) -> None:
         whole_peak = tracemalloc.get_traced_memory()[1]
         del whole
         tracemalloc.reset_peak()
-        report = rl.import_file(source, fmt="text")
+        report = rl.import_file(source, fmt="text", batch=10_000)
         import_peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
