@@ -437,3 +437,19 @@ def test_any_base45_payload_round_trips_through_zxing(body: str) -> None:
     with Image.open(io.BytesIO(rendered.data)) as image:
         found = scan(image, backend="zxing")
     assert [code.text for code in found] == [text]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 48), st.integers(1, 48), st.integers(0, 2**32 - 1))
+def test_auto_never_raises_on_small_arbitrary_frames(height: int, width: int, seed: int) -> None:
+    pixels = np.random.default_rng(seed).integers(0, 256, (height, width), dtype=np.uint8)
+    assert isinstance(scan(pixels), tuple)
+    report = scan_report(pixels)
+    assert isinstance(report.undecoded, tuple)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 1), (1, 7), (5, 5)])
+def test_enhancements_keep_the_crop_geometry_even_for_tiny_crops(size: tuple[int, int]) -> None:
+    crop = Image.new("L", size, 90)
+    for image, scale in scan_module._enhanced(crop):
+        assert np.asarray(image).shape == (round(size[1] * scale), round(size[0] * scale))

@@ -16,8 +16,10 @@ Backends (see ``research/qr-readers.md`` for the measurements behind the choices
     (zxing-cpp reports those): each such region is cropped and read again by
     zxing-cpp after enhancements, first an enlarged, sharpened copy, then
     Gaussian deconvolutions of increasing strength (these need numpy), until
-    one decodes. A frame with no code therefore costs about 1.3 zxing-cpp
-    passes, and the fallback is bounded by :data:`MAX_FALLBACK_REGIONS` crops.
+    one decodes. A frame with no code therefore costs the full pass and the
+    half-size pass (about three times a ``"zxing"`` scan, see
+    ``bench/qr_frames.md``), and the fallback is bounded by
+    :data:`MAX_FALLBACK_REGIONS` crops.
     Codes found by several passes are reported once (equal text). pyzbar is not
     used by ``"auto"`` while zxing-cpp imports: on the benchmark it read none of
     the symbols zxing-cpp failed on, at ten times the cost.
@@ -444,8 +446,8 @@ def _detect_pass(zxingcpp: Any, gray: Gray) -> tuple[list[ScannedCode], list[tup
     """zxing-cpp on a half-size, sharpened copy: codes it decodes, symbols it only locates.
 
     Halving the frame shrinks a heavy blur with it, and the 3×3 sharpening that
-    follows brings back the rings of the finder patterns; costs about a quarter
-    of a full pass, so frames without a code stay cheap.
+    follows brings back the rings of the finder patterns. Most of its cost is
+    the sharpening; zxing-cpp on the quarter-size image is quick.
     """
     from PIL import ImageFilter
 
