@@ -625,3 +625,13 @@ def test_verify_with_a_list_without_time_limit(path: Path) -> None:
 
 def test_kinds_cover_the_documented_revocation_ids() -> None:
     assert KINDS == {"cti", "uci", "countrycodeuci", "signature", "rid", "uvci"}
+
+
+def test_uvci_hashes_name_what_the_eu_format_module_reports() -> None:
+    dcc = pytest.importorskip("cccdqr.formats.dcc")
+    from cccdqr import Algorithm
+
+    uvci = "URN:UVCI:01:VN:ABC123#X"
+    ids = dcc.revocation_ids(uvci, issuer="VN", alg=Algorithm.ES256, signature=bytes(range(64)))
+    assert ids[:2] == uvci_hashes(uvci, "VN")
+    assert all(check_id(kind, value) == value for kind, value in ids)
