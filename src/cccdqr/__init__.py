@@ -14,6 +14,7 @@ from __future__ import annotations
 from .binding import BindingResult, bind, fold_name
 from .card import CardIdentity, format_card_qr, parse_card_qr
 from .cose import Algorithm
+from .decision import Decision, decide
 from .errors import (
     CccdqrError,
     InvalidCardQR,
@@ -63,6 +64,7 @@ __all__ = [
     "CardIdentity",
     "CccdInfo",
     "CccdqrError",
+    "Decision",
     "HealthCertificate",
     "Inspection",
     "InvalidCardQR",
@@ -92,6 +94,7 @@ __all__ = [
     "certificate_from_dict",
     "certificate_to_dict",
     "check_cccd_number",
+    "decide",
     "describe_cccd_number",
     "fold_name",
     "format_card_qr",

@@ -22,6 +22,7 @@ from . import __version__
 from .binding import BindingResult, bind
 from .card import parse_card_qr
 from .cose import Algorithm
+from .decision import decide
 from .errors import CccdqrError, InvalidCardQR
 from .issue import Issuer
 from .jwks import trusted_keys_from_jwks
@@ -317,20 +318,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if revocation is not None:
             revocation.close()
     binding = _bind_card(args, result)
+    decision = decide(result, binding)
     if args.json:
         doc = result.to_dict()
         if binding is not None:
             doc["binding"] = binding.to_dict()
+        doc["decision"] = {k: v for k, v in decision.to_dict().items() if k != "verification"}
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         print_verdict(result, args.lang)
         if binding is not None:
             print_binding(binding, args.lang)
-    if result.valid and result.policy is not None and not result.policy.passed:
-        return EXIT_INVALID  # genuine, but does not meet the rules: the person may not pass
-    if result.valid and binding is not None and not binding.matched:
-        return EXIT_INVALID  # genuine, but someone else's
-    return EXIT_FOR_STATUS[result.status]
+    # genuine but failing the rules, or someone else's: the person may not pass (exit 1)
+    return EXIT_FOR_STATUS[decision.status]
 
 
 def _bind_card(args: argparse.Namespace, result: VerificationResult) -> BindingResult | None:

@@ -109,6 +109,8 @@ class Reason(enum.Enum):
     # --- appended for content a format carries that this verifier cannot read ---
     UNSUPPORTED_CONTENT = "UNSUPPORTED_CONTENT"
     INCOMPLETE_CHUNKS = "INCOMPLETE_CHUNKS"
+    # --- appended for the checkpoint decision (cccdqr.decide) ---
+    POLICY_NOT_MET = "POLICY_NOT_MET"
 
     @property
     def status(self) -> Status | None:
@@ -264,4 +266,7 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
     Reason.INCOMPLETE_CHUNKS: (
         _C, "Only part of a code split over several QR images was scanned; scan them all.",
         "Mới quét một phần của mã gồm nhiều ảnh QR; hãy quét tất cả."),
+    Reason.POLICY_NOT_MET: (
+        _I, "The certificate is genuine but does not meet the entry rules.",
+        "Chứng nhận là thật nhưng không đáp ứng quy định."),
 }
