@@ -226,8 +226,9 @@ class Vector:
 
     def EXPIRATIONCHECK(self) -> bool:
         _, iat, exp, _ = self.claims
-        now, skew = clock(self.ctx), cccdqr.verify.__kwdefaults__["skew"]
-        ok = iat <= now + skew and now - skew < exp
+        now = clock(self.ctx)
+        skew: dt.timedelta = (cccdqr.verify.__kwdefaults__ or {})["skew"]  # verify's default
+        ok = bool(iat <= now + skew and now - skew < exp)
         if self.result.signature_verified and self.result.reasons[:1] != (Reason.BAD_RECORD,):
             times = {Reason.NOT_YET_VALID, Reason.EXPIRED}
             require(ok is not bool(times & set(self.result.reasons)),
