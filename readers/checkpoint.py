@@ -25,6 +25,17 @@ of sight for ``--debounce`` seconds of *source* time (frame timestamps for a
 video, ``index / --fps`` for an image folder, the monotonic clock for a camera).
 Clearing and the hint are timed in source time too.
 
+Rules and revocation: ``--policy FILE`` (or ``default``) applies entry rules to
+every genuine code, ``--revocation DB`` consults a revocation list, and
+``--trust-root PEM`` requires a signed trust list. The verdict is
+``cccdqr.decide``: genuine, meets the rules, and (with ``--bind-card``) this
+person's.
+
+Card binding (``--bind-card``): staff scan the CCCD card's own QR and the
+certificate, in either order, within ``--bind-window`` seconds (default 30); the
+reader shows one combined verdict, and a prompt for the other half meanwhile.
+A certificate that fails on its own is shown at once (no card can save it).
+
 Clock: ``--at`` fixes the verification time (tests); otherwise the system clock
 is read for every verdict: the reader is an edge, the library never reads it.
 
@@ -48,6 +59,8 @@ from typing import Any, TextIO
 import cccdqr
 from cccdqr.cli import SYMBOL, default_lang, parse_time
 from cccdqr.errors import CccdqrError
+from cccdqr.formats import detect
+from cccdqr.verify import DEFAULT_SKEW
 from cccdqr.qr import ScanBackendUnavailable, scan_report
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -61,6 +74,12 @@ STYLE = {cccdqr.Status.VALID: "bold white on green", cccdqr.Status.INVALID: "bol
          cccdqr.Status.CANNOT_CHECK: "bold black on yellow"}
 HINT = {"vi": "Chưa đọc được mã: giữ yên mã QR / đưa lại gần hơn",
         "en": "No code read yet: hold the code still / closer"}
+PROMPT_CERTIFICATE = {"vi": "Đã đọc thẻ căn cước: hãy quét chứng nhận",
+                      "en": "ID card read: now scan the certificate"}
+PROMPT_CARD = {"vi": "Đã đọc chứng nhận: hãy quét mã QR trên thẻ căn cước",
+               "en": "Certificate read: now scan the ID card's QR"}
+CARD_UNREADABLE = {"vi": "Không đọc được mã QR trên thẻ căn cước",
+                   "en": "The ID card's QR cannot be read"}
 BELL = "\a"
 CLEAR = "\x1b[H\x1b[2J"  # cursor home, erase the screen
 
@@ -169,20 +188,27 @@ class Debouncer:
 # --------------------------------------------------------------------------- output
 
 
-def verdict_record(result: cccdqr.VerificationResult, *, frame: Frame, now: dt.datetime,
+def verdict_record(decision: cccdqr.Decision, *, frame: Frame, now: dt.datetime,
                    text: str, show_personal: bool = False) -> dict[str, Any]:
     """The JSON-lines object for one verdict: nothing personal unless asked."""
+    result = decision.result
     record: dict[str, Any] = {
         "time": now.isoformat(),
         "frame": frame.index,
         "source_time": round(frame.t, 3),
-        "status": result.status.value,
-        "reasons": [r.value for r in result.reasons],
-        "warnings": [r.value for r in result.warnings],
+        "status": decision.status.value,
+        "reasons": [r.value for r in decision.reasons],
+        "warnings": [r.value for r in decision.warnings],
         "format": result.format,
         "kid": result.kid.hex() if result.kid else None,
         "issuer": result.issuer,
     }
+    if result.policy is not None:
+        record["policy"] = {"passed": result.policy.passed, "passed_by": list(result.policy.passed_by),
+                            "failed": [r.rule for r in result.policy.failed]}
+    if decision.binding is not None:
+        record["binding"] = {"matched": decision.binding.matched,
+                             "reasons": [r.value for r in decision.binding.reasons]}
     if show_personal:
         subject = result.certificate.subject if result.certificate is not None else None
         record.update(name=subject.name if subject else None,
@@ -192,26 +218,26 @@ def verdict_record(result: cccdqr.VerificationResult, *, frame: Frame, now: dt.d
     return record
 
 
-def format_verdict(result: cccdqr.VerificationResult, lang: str = "vi") -> list[str]:
+def format_verdict(decision: cccdqr.Decision, lang: str = "vi") -> list[str]:
     """Lines for staff: banner (symbol + word), primary reason in both languages,
-    and the holder's name and year of birth only when valid."""
-    en, vi = STATUS_WORDS[result.status]
+    and the holder's name and year of birth only when the person may pass."""
+    en, vi = STATUS_WORDS[decision.status]
     words = (vi, en) if lang == "vi" else (en, vi)
-    lines = [f"{SYMBOL[result.status]} {words[0]} / {words[1]}"]
-    reason = result.reason
+    lines = [f"{SYMBOL[decision.status]} {words[0]} / {words[1]}"]
+    reason = decision.reason
     if reason is not None:
-        lines.append(f"  [{reason.value}] {reason.message('vi')}")
-        lines.append(f"  {' ' * (len(reason.value) + 2)} {reason.message('en')}")
-    if result.valid and result.certificate is not None:
-        s = result.certificate.subject
+        lines.append(f"  [{reason.value}] {decision.message('vi').split(': ', 1)[-1]}")
+        lines.append(f"  {' ' * (len(reason.value) + 2)} {decision.message('en').split(': ', 1)[-1]}")
+    if decision.passes and decision.result.certificate is not None:
+        s = decision.result.certificate.subject
         lines.append(f"  Họ tên / Name: {s.name}")
         lines.append(f"  Năm sinh / Born: {s.dob[:4]}")
     return lines
 
 
-def print_verdict(result: cccdqr.VerificationResult, lang: str, console: Any) -> None:
-    lines = format_verdict(result, lang)
-    console.print(f" {lines[0]} ", style=STYLE[result.status], markup=False)
+def print_verdict(decision: cccdqr.Decision, lang: str, console: Any) -> None:
+    lines = format_verdict(decision, lang)
+    console.print(f" {lines[0]} ", style=STYLE[decision.status], markup=False)
     for line in lines[1:]:
         console.print(line, markup=False)
 
@@ -243,17 +269,34 @@ class Screen:
         self._unread_last = 0.0
         self._hinted = False
 
-    def verdict(self, result: cccdqr.VerificationResult, t: float) -> None:
+    def verdict(self, decision: cccdqr.Decision, t: float) -> None:
         """A new code was read (after debounce): ring, replace what is on screen."""
+        self._ring(t)
+        if self.console is not None:
+            self._clear()
+            print_verdict(decision, self.lang, self.console)
+            self._shown_at = t
+        self.events.append(("verdict", t))
+
+    def notice(self, messages: dict[str, str], t: float, *, kind: str = "prompt",
+               detail: str = "") -> None:
+        """A line for staff in both languages (a prompt for the card or the
+        certificate, or an unreadable card), with one bell: a code was read."""
+        self._ring(t)
+        self.events.append((kind, t))
+        if self.console is None:
+            return
+        self._clear()
+        self._shown_at = t
+        other = "en" if self.lang == "vi" else "vi"
+        self.console.print(f"… {messages[self.lang]}{detail}", markup=False)
+        self.console.print(f"  {messages[other]}", markup=False)
+
+    def _ring(self, t: float) -> None:
         if self.bell is not None:
             self.bell.write(BELL)
             self.bell.flush()
             self.events.append(("beep", t))
-        if self.console is not None:
-            self._clear()
-            print_verdict(result, self.lang, self.console)
-            self._shown_at = t
-        self.events.append(("verdict", t))
 
     def frame(self, t: float, *, read: bool, unread: bool) -> None:
         """After each frame: ``read`` when a code was decoded, ``unread`` when a
@@ -290,6 +333,49 @@ class Screen:
             self.console.file.flush()
 
 
+class Pairing:
+    """``--bind-card``: a card QR and a certificate, in either order, within
+    ``window`` seconds of source time, give one decision.
+
+    ``card`` and ``certificate`` return the decision when the pair is complete,
+    else ``None`` (the half is kept for the other). A certificate that fails on
+    its own is decided at once: no card can make it pass. A newer half replaces
+    an older one of the same kind; a half older than the window is dropped.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._card: tuple[cccdqr.CardIdentity, float] | None = None
+        self._result: tuple[cccdqr.VerificationResult, float] | None = None
+
+    def _fresh(self, half: tuple[Any, float] | None, t: float) -> Any:
+        return half[0] if half is not None and t - half[1] <= self.window else None
+
+    def card(self, card: cccdqr.CardIdentity, t: float) -> cccdqr.Decision | None:
+        result = self._fresh(self._result, t)
+        if result is None:
+            self._card = (card, t)
+            return None
+        self._card = self._result = None
+        return cccdqr.decide(result, cccdqr.bind(card, result.certificate))
+
+    def certificate(self, result: cccdqr.VerificationResult, t: float) -> cccdqr.Decision | None:
+        alone = cccdqr.decide(result)
+        if not alone.passes or result.certificate is None:
+            return alone
+        card = self._fresh(self._card, t)
+        if card is None:
+            self._result = (result, t)
+            return None
+        self._card = self._result = None
+        return cccdqr.decide(result, cccdqr.bind(card, result.certificate))
+
+
+def is_card_text(text: str) -> bool:
+    """Whether a scanned text is (meant to be) a CCCD card QR rather than a certificate."""
+    return detect(text) is None and "|" in text
+
+
 def summary_line(frames: int, codes: int, counts: Counter[cccdqr.Status]) -> str:
     return (f"checkpoint: {frames} frames, {codes} codes read, "
             f"{sum(counts.values())} verdicts: {counts[cccdqr.Status.VALID]} valid, "
@@ -310,6 +396,16 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--video", metavar="FILE", help="a video file")
     src.add_argument("--images", metavar="DIR", help="a folder of images, read in name order")
     p.add_argument("--trust", required=True, metavar="FILE", help="trust list")
+    p.add_argument("--trust-root", metavar="PEM",
+                   help="root public key: the trust list must be signed by it and in its window")
+    p.add_argument("--policy", metavar="TOML",
+                   help="entry rules laid over the default, or 'default'; a genuine code that "
+                   "fails them is shown as INVALID (POLICY_NOT_MET)")
+    p.add_argument("--revocation", metavar="DB", help="revocation list (SQLite) to consult")
+    p.add_argument("--bind-card", action="store_true",
+                   help="pair each certificate with the holder's CCCD card QR (either order)")
+    p.add_argument("--bind-window", type=float, default=30.0, metavar="SECONDS",
+                   help="--bind-card: how long one half waits for the other (default 30)")
     p.add_argument("--at", type=parse_time, metavar="TIME",
                    help="fixed verification clock, ISO 8601 (default: the system clock per frame)")
     p.add_argument("--lang", choices=("vi", "en"), default=default_lang(),
@@ -332,10 +428,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace, frames: Iterator[Frame], trust: cccdqr.TrustStore,
-        emit: Callable[[cccdqr.VerificationResult, Frame, dt.datetime, str], None],
+@dataclass
+class Checks:
+    """What every verification uses, prepared once."""
+
+    trust: cccdqr.TrustStore
+    policy: cccdqr.Policy | None = None
+    revocation: cccdqr.RevocationList | None = None
+
+
+Emit = Callable[[cccdqr.Decision, Frame, dt.datetime, str], None]
+
+
+def run(args: argparse.Namespace, frames: Iterator[Frame], checks: Checks, emit: Emit,
         stats: dict[str, Any], screen: Screen | None = None) -> None:
     debounce = Debouncer(args.debounce)
+    pairing = Pairing(args.bind_window) if args.bind_card else None
     for frame in frames:
         if args.max_frames is not None and stats["frames"] >= args.max_frames:
             return
@@ -346,17 +454,69 @@ def run(args: argparse.Namespace, frames: Iterator[Frame], trust: cccdqr.TrustSt
             if not debounce.accept(code.text, frame.t):
                 continue
             now = args.at or dt.datetime.now(dt.timezone.utc)
-            result = cccdqr.verify(code.text, trust, now=now)
-            stats["verdicts"][result.status] += 1
-            emit(result, frame, now, code.text)
+            decision = _decide(code.text, frame, now, checks, pairing, screen, args)
+            if decision is not None:
+                stats["verdicts"][decision.status] += 1
+                emit(decision, frame, now, code.text)
         if screen is not None:
             screen.frame(frame.t, read=bool(report.codes), unread=bool(report.undecoded))
 
 
+def _decide(text: str, frame: Frame, now: dt.datetime, checks: Checks, pairing: Pairing | None,
+            screen: Screen | None, args: argparse.Namespace) -> cccdqr.Decision | None:
+    """The decision for one new code, or ``None`` while a card/certificate pair is incomplete."""
+    if pairing is not None and is_card_text(text):
+        try:
+            card = cccdqr.parse_card_qr(text)
+        except cccdqr.InvalidCardQR as exc:
+            if screen is not None:
+                screen.notice(CARD_UNREADABLE, frame.t, kind="card_error", detail=f" [{exc.reason.value}]")
+            if args.jsonl:
+                print(json.dumps({"frame": frame.index, "event": "card_error",
+                                  "reasons": [exc.reason.value]}), flush=True)
+            return None
+        decision = pairing.card(card, frame.t)
+        if decision is None and screen is not None:
+            screen.notice(PROMPT_CERTIFICATE, frame.t)
+        return decision
+    policy = checks.policy
+    result = cccdqr.verify(text, checks.trust, now=now, policy=policy, revocation=checks.revocation,
+                           skew=policy.skew if policy is not None else DEFAULT_SKEW)
+    if pairing is None:
+        return cccdqr.decide(result)
+    decision = pairing.certificate(result, frame.t)
+    if decision is None and screen is not None:
+        screen.notice(PROMPT_CARD, frame.t)
+    return decision
+
+
+def load_checks(args: argparse.Namespace) -> Checks:
+    """The trust list (signed when --trust-root), policy and revocation list; UsageError if unreadable."""
+    try:
+        if args.trust_root:
+            with open(args.trust_root, "rb") as f:
+                root = f.read()
+            trust = cccdqr.TrustStore.load_signed(args.trust, root,
+                                                  now=args.at or dt.datetime.now(dt.timezone.utc))
+        else:
+            trust = cccdqr.TrustStore.load(args.trust)
+        policy = None
+        if args.policy:
+            policy = cccdqr.Policy.default() if args.policy == "default" else cccdqr.Policy.load(args.policy)
+        revocation = cccdqr.RevocationList.open(args.revocation) if args.revocation else None
+    except OSError as exc:
+        raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    except CccdqrError as exc:
+        raise UsageError(str(exc)) from None
+    return Checks(trust=trust, policy=policy, revocation=revocation)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.debounce < 0 or args.fps <= 0 or args.clear_after < 0 or args.hint_after < 0:
-        build_parser().error("--debounce, --clear-after and --hint-after must be >= 0, --fps > 0")
+    if (args.debounce < 0 or args.fps <= 0 or args.clear_after < 0 or args.hint_after < 0
+            or args.bind_window <= 0):
+        build_parser().error("--debounce, --clear-after and --hint-after must be >= 0, "
+                             "--fps and --bind-window > 0")
     from rich.console import Console
 
     screen_stream = sys.stderr if args.jsonl else sys.stdout
@@ -367,21 +527,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         tty=is_terminal(sys.stdout))
     stats: dict[str, Any] = {"frames": 0, "codes": 0, "verdicts": Counter()}
 
-    def emit(result: cccdqr.VerificationResult, frame: Frame, now: dt.datetime, text: str) -> None:
+    def emit(decision: cccdqr.Decision, frame: Frame, now: dt.datetime, text: str) -> None:
         if args.jsonl:
-            record = verdict_record(result, frame=frame, now=now, text=text,
+            record = verdict_record(decision, frame=frame, now=now, text=text,
                                     show_personal=args.show_personal)
             print(json.dumps(record, ensure_ascii=False), flush=True)
-        screen.verdict(result, frame.t)
+        screen.verdict(decision, frame.t)
 
+    checks: Checks | None = None
     try:
-        try:
-            trust = cccdqr.TrustStore.load(args.trust)
-        except OSError as exc:
-            raise UsageError(f"cannot read trust list {args.trust}: {exc.strerror}") from None
-        except CccdqrError as exc:
-            raise UsageError(f"bad trust list {args.trust}: {exc}") from None
-        run(args, frames_for(args), trust, emit, stats, screen)
+        checks = load_checks(args)
+        run(args, frames_for(args), checks, emit, stats, screen)
     except UsageError as exc:
         print(f"checkpoint: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -390,6 +546,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         pass
+    finally:
+        if checks is not None and checks.revocation is not None:
+            checks.revocation.close()
     sys.stdout.flush()
     print(summary_line(stats["frames"], stats["codes"], stats["verdicts"]), file=sys.stderr)
     return EXIT_OK

@@ -230,10 +230,10 @@ def test_human_banner_word_symbol_and_vietnamese_reason(material: dict[str, Path
 def test_format_verdict_english_first() -> None:
     reader = _load_script()
     trust = cccdqr.TrustStore([ISSUER.trusted_key()])
-    valid = reader.format_verdict(cccdqr.verify(CODES["cuong"], trust, now=NOW), "en")
+    valid = reader.format_verdict(cccdqr.decide(cccdqr.verify(CODES["cuong"], trust, now=NOW)), "en")
     assert valid[0] == "✔ VALID / HỢP LỆ"
     assert "Lê Văn Cường" in valid[-2] and valid[-1].endswith("1972")
-    expired = reader.format_verdict(cccdqr.verify(CODES["dung"], trust, now=NOW), "en")
+    expired = reader.format_verdict(cccdqr.decide(cccdqr.verify(CODES["dung"], trust, now=NOW)), "en")
     assert expired[0] == "✘ INVALID / KHÔNG HỢP LỆ"
     assert not any("Phạm" in line for line in expired)
 
@@ -292,8 +292,9 @@ def _screen(reader: ModuleType, *, tty: bool = True, clear_after: float = 15.0,
     return screen, out, bell
 
 
-def _valid_result() -> cccdqr.VerificationResult:
-    return cccdqr.verify(CODES["binh"], cccdqr.TrustStore([ISSUER.trusted_key()]), now=NOW)
+def _valid_result() -> cccdqr.Decision:
+    return cccdqr.decide(cccdqr.verify(CODES["binh"], cccdqr.TrustStore([ISSUER.trusted_key()]),
+                                       now=NOW))
 
 
 def test_verdict_is_cleared_after_clear_after_seconds_of_source_time() -> None:
@@ -437,7 +438,7 @@ def test_not_in_a_terminal_no_bell_and_no_escape_codes(
 def test_cannot_check_screen_shows_only_verdict_and_reason() -> None:
     reader = _load_script()
     trust = cccdqr.TrustStore([ISSUER.trusted_key()])
-    lines = reader.format_verdict(cccdqr.verify(CODES["em"], trust, now=NOW), "en")
+    lines = reader.format_verdict(cccdqr.decide(cccdqr.verify(CODES["em"], trust, now=NOW)), "en")
     assert lines[0] == "? CANNOT CHECK / KHÔNG THỂ KIỂM TRA"
     assert len(lines) == 3 and "UNKNOWN_KID" in lines[1]
     assert not any(STRANGER.kid.hex() in line or "Hoàng" in line for line in lines)
