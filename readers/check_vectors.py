@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -86,9 +87,19 @@ class SetReport:
         return sum(c.status == status for c in self.checks)
 
     def line(self) -> str:
-        return (f"{self.kind} ({self.folder}): {self.cases} cases, {len(self.checks)} checks, "
+        return (f"{self.kind} ({_shown(self.folder)}): {self.cases} cases, {len(self.checks)} checks, "
                 f"{self.count(OK)} ok, {self.count(KNOWN)} known disagreements, "
                 f"{self.count(MISMATCH)} mismatches")
+
+
+def _shown(folder: Path) -> str:
+    """``folder`` relative to the working directory when it is near (inside it
+    or one level up), else absolute."""
+    try:
+        relative = os.path.relpath(folder)
+    except ValueError:  # another drive
+        return str(folder)
+    return relative if not relative.startswith(os.path.join("..", "..")) else str(folder.resolve())
 
 
 # --- ours: vectors/ ---------------------------------------------------------------
