@@ -4,12 +4,13 @@ tamper is never valid."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zlib
 from typing import Any
 
 import cbor2
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cccdqr
@@ -23,9 +24,10 @@ from helpers import NOW
 BASE45_TEXT = st.text(alphabet=testing.BASE45_ALPHABET, max_size=400)
 
 
-def check(text: Any, trust: cccdqr.TrustStore = helpers.TRUST) -> cccdqr.VerificationResult:
+def check(text: Any, trust: cccdqr.TrustStore = helpers.TRUST,
+          now: dt.datetime = NOW) -> cccdqr.VerificationResult:
     """verify + inspect with every invariant that holds for any input."""
-    result = cccdqr.verify(text, trust, now=NOW)
+    result = cccdqr.verify(text, trust, now=now)
     assert Reason.INTERNAL_ERROR not in result.reasons, result.detail
     if result.status is Status.VALID:
         assert result.reasons == () and result.signature_verified
@@ -50,11 +52,22 @@ def check(text: Any, trust: cccdqr.TrustStore = helpers.TRUST) -> cccdqr.Verific
 @given(st.data())
 def test_one_base45_symbol_flipped_is_never_valid(data: st.DataObject) -> None:
     code = data.draw(testing.signed_vn1())
-    bad = data.draw(testing.corruptions(code.text))
+    bad = data.draw(testing.symbol_swaps(code.text))
     result = cccdqr.verify(bad, code.trust, now=code.now)
     assert not result.valid
     assert Reason.INTERNAL_ERROR not in result.reasons
     assert result.reasons
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_a_corruption_that_must_fail_never_verifies_in_any_format(data: st.DataObject) -> None:
+    code = data.draw(testing.signed_codes(format=None))
+    other = data.draw(testing.signed_codes(code.format)).text
+    bad = data.draw(testing.corruptions(code.text, other=other))
+    result = check(bad.text, code.trust, now=code.now)
+    if bad.must_fail:
+        assert not result.valid, bad
 
 
 @given(st.data())

@@ -9,7 +9,7 @@ import sys
 import unicodedata
 
 import cbor2
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cccdqr
@@ -44,6 +44,19 @@ def test_signed_codes_verify_at_their_clock(code: testing.SignedCode) -> None:
     assert result.valid, (result.reasons, result.detail)
     assert result.certificate == cert
     assert result.issued_at == now
+
+
+@settings(max_examples=40)
+@given(testing.signed_codes(format=None))
+def test_signed_codes_of_every_format_verify_and_round_trip(code: testing.SignedCode) -> None:
+    result = cccdqr.verify(code.text, code.trust, now=code.now)
+    assert result.valid, (code.format, result.reasons, result.detail)
+    assert result.format == code.format
+    assert result.certificate == code.certificate
+    inspection = cccdqr.inspect(code.text)
+    assert inspection.certificate == code.certificate
+    assert cccdqr.certificate_from_dict(cccdqr.certificate_to_dict(code.certificate)) \
+        == code.certificate
 
 
 @given(testing.health_certificates(), ISSUERS, st.binary(min_size=8, max_size=16))
@@ -142,9 +155,9 @@ def test_certificates_hold_the_requested_record_types(data: st.DataObject,
 
 
 @given(st.data())
-def test_corruptions_change_exactly_one_symbol(data: st.DataObject) -> None:
+def test_symbol_swaps_change_exactly_one_symbol(data: st.DataObject) -> None:
     text = data.draw(testing.signed_vn1()).text
-    bad = data.draw(testing.corruptions(text))
+    bad = data.draw(testing.symbol_swaps(text))
     assert len(bad) == len(text) and bad[:4] == "VN1:"
     diff = [i for i, (a, b) in enumerate(zip(text, bad, strict=True)) if a != b]
     assert len(diff) == 1 and bad[diff[0]] in testing.BASE45_ALPHABET
