@@ -12,7 +12,7 @@ import pytest
 import segno
 from PIL import Image
 
-from cccdqr.qr import RenderedQR, render
+from cccdqr.qr import RenderedQR, render, scan
 
 BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 VN1 = "VN1:" + "6BFOXN*TS0BI$ZD.P9UOL97O4-2HH77HRM3DSPTLRR+%3" * 4
@@ -127,3 +127,18 @@ def test_importing_the_package_loads_no_qr_library() -> None:
         "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("text", [
+    "shc:/" + "5676290952432060346029243740" * 20,
+    "shc:/2/3/" + "56762909524320603460" * 10,
+])
+def test_smart_health_card_is_a_byte_and_a_numeric_segment(text: str) -> None:
+    two = render(text, kind="png")
+    one = segno.make(text, error="M", boost_error=False, micro=False)  # all bytes
+    assert two.mode == "byte+numeric" and two.version < one.version
+    assert [c.text for c in scan(Image.open(io.BytesIO(two.data)))] == [text]
+
+
+def test_other_text_with_shc_prefix_is_not_segmented() -> None:
+    assert render("shc:/12a4", kind="svg").mode == "byte"

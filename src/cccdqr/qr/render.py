@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def render(
     The error correction level is exactly ``error`` (never raised silently), and
     the smallest version that holds ``text`` at that level is used. Text made only
     of the QR alphanumeric set (Base45 payloads such as ``"VN1:..."`` or
-    ``"HC1:..."``) is encoded in alphanumeric mode. Other text is encoded in byte
-    mode, as UTF-8 without an ECI header when it is not Latin-1 (as on CCCD cards).
+    ``"HC1:..."``) is encoded in alphanumeric mode. A SMART Health Card
+    (``shc:/`` then digits, possibly ``i/n/`` chunk numbers) is two segments, as
+    its specification asks: the prefix in byte mode, the digits in numeric mode
+    (``mode`` then reads ``"byte+numeric"``). Other text is encoded in byte mode, as
+    UTF-8 without an ECI header when it is not Latin-1 (as on CCCD cards).
 
     ``scale`` is the size of one module in pixels (PNG) or user units (SVG) and
     ``border`` the quiet zone in modules.
@@ -75,7 +79,9 @@ def render(
 
     import segno
 
-    qr = segno.make(text, error=error_norm, boost_error=False, micro=False)
+    segments = _segments(text)
+    # segno takes a list of (content, mode) segments too; its type hints only name str/bytes/int
+    qr = segno.make(segments, error=error_norm, boost_error=False, micro=False)  # type: ignore[arg-type]
     buf = io.BytesIO()
     qr.save(buf, kind=kind_norm, scale=scale, border=border)
     width, _height = qr.symbol_size(scale=1, border=0)
@@ -84,6 +90,20 @@ def render(
         kind=kind_norm,
         version=int(qr.version),
         error=str(qr.error).upper(),
-        mode=str(qr.mode),
+        mode=str(qr.mode) if qr.mode else "byte+numeric",
         modules=int(width),
     )
+
+
+_SHC = re.compile(r"(shc:/(?:[0-9]+/[0-9]+/)?)([0-9]+)")
+
+
+def _segments(text: str) -> str | list[tuple[str, int]]:
+    """What segno encodes: two segments for a SMART Health Card (byte prefix,
+    numeric digits: 40 % fewer bits than all bytes), else the text as it is."""
+    import segno
+
+    m = _SHC.fullmatch(text)
+    if m is None:
+        return text
+    return [(m[1], segno.consts.MODE_BYTE), (m[2], segno.consts.MODE_NUMERIC)]
