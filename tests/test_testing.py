@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
@@ -263,3 +265,26 @@ def test_corruptions_refuse_what_they_cannot_take_apart() -> None:
             testing.corruptions(vn1.text, kinds=["json_respaced"])
 
     check()
+
+
+# --- docs/testing.md --------------------------------------------------------------------
+
+def test_the_downstream_example_in_the_docs_runs() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "testing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 1
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "docs/testing.md", "exec"), namespace)  # noqa: S102  # our own docs
+    tests = [obj for name, obj in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        test()  # type: ignore[operator]
+
+
+@settings(max_examples=10)
+@given(testing.signed_codes(format=None))
+def test_a_test_only_code_is_unknown_to_another_trust_store(code: testing.SignedCode) -> None:
+    other = cccdqr.TrustStore([cccdqr.Issuer(test_es256_key("production stand-in")).trusted_key()])
+    result = cccdqr.verify(code.text, other, now=code.now)
+    assert result.status is Status.CANNOT_CHECK
+    assert result.reasons[0] in (Reason.UNKNOWN_KID, Reason.UNKNOWN_CA)
