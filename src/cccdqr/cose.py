@@ -226,6 +226,76 @@ def encode_sign1(
     return (b"\xd2" + body) if tagged else body
 
 
+def _bstr(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The definite-length byte string at ``pos`` and the offset after it, or
+    ``None`` for anything else (left to the general decoder)."""
+    if pos >= len(data):
+        return None
+    ib = data[pos]
+    if not 0x40 <= ib <= 0x5B:
+        return None
+    if ib < 0x58:
+        start, n = pos + 1, ib - 0x40
+    else:
+        size = 1 << (ib - 0x58)
+        start = pos + 1 + size
+        n = int.from_bytes(data[pos + 1:start], "big")
+    end = start + n
+    if end > len(data):
+        return None
+    return data[start:end], end
+
+
+def _split_sign1(body: bytes, limits: Limits) -> tuple[bytes, dict[Any, Any], bytes, bytes] | None:
+    """The four items of ``body`` when it is exactly array(4) of a byte string,
+    an empty map, a byte string and a byte string; else ``None``.
+
+    Hand-written on the hot path: this is the shape every issuer writes, and
+    reading it directly skips the general CBOR decoder. The bounded decoder
+    accepts exactly these bytes too (five items, two levels deep, which the
+    limits are checked to allow) and returns the same values, so the result
+    does not depend on which path ran."""
+    if limits.max_cbor_items < 5 or limits.max_cbor_depth < 2:
+        return None
+    first = _bstr(body, 1)
+    if first is None or first[1] >= len(body) or body[first[1]] != 0xA0:
+        return None
+    second = _bstr(body, first[1] + 1)
+    if second is None:
+        return None
+    third = _bstr(body, second[1])
+    if third is None or third[1] != len(body):
+        return None
+    return first[0], {}, second[0], third[0]
+
+
+_PROTECTED_CACHE: dict[tuple[bytes, int, int], dict[Any, Any]] = {}
+_PROTECTED_CACHE_SIZE = 64
+_IMMUTABLE_HEADER_VALUES = frozenset({int, str, bytes})
+
+
+def _protected_header(protected_bytes: bytes, limits: Limits) -> dict[Any, Any]:
+    """The decoded protected header: a non-empty map, else ``BAD_COSE``.
+
+    Every code an issuer key signs carries the same few header bytes, so
+    accepted headers whose values are all immutable are remembered (a small
+    cache, emptied when full) and handed out as fresh copies: the same value
+    the decoder would build, without decoding it again."""
+    key = (protected_bytes, limits.max_cbor_depth, limits.max_cbor_items)
+    cached = _PROTECTED_CACHE.get(key)
+    if cached is not None:
+        return dict(cached)
+    protected = _cbor.loads(protected_bytes, limits, malformed=Reason.BAD_COSE,
+                            allow_indefinite=False)
+    if not isinstance(protected, dict) or not protected:
+        raise Reject(Reason.BAD_COSE, "protected header is not a non-empty map")
+    if _IMMUTABLE_HEADER_VALUES.issuperset(map(type, protected.values())):
+        if len(_PROTECTED_CACHE) >= _PROTECTED_CACHE_SIZE:
+            _PROTECTED_CACHE.clear()
+        _PROTECTED_CACHE[key] = dict(protected)
+    return protected
+
+
 def decode_sign1(data: bytes, limits: Limits) -> Sign1:
     """Parse a COSE_Sign1, tagged (0xD2) or untagged (0x84), without checking it.
 
@@ -237,16 +307,15 @@ def decode_sign1(data: bytes, limits: Limits) -> Sign1:
     body = data[1:] if tagged else data
     if body[:1] != b"\x84":
         raise Reject(Reason.BAD_COSE, "not a COSE_Sign1 (expected tag 18 or an array of 4)")
-    items = _cbor.loads(body, limits, malformed=Reason.BAD_COSE, allow_indefinite=False)
+    items = _split_sign1(body, limits)
+    if items is None:
+        items = _cbor.loads(body, limits, malformed=Reason.BAD_COSE, allow_indefinite=False)
     protected_bytes, unprotected, payload, signature = items
     if not (isinstance(protected_bytes, bytes) and isinstance(unprotected, dict)
             and isinstance(payload, bytes) and isinstance(signature, bytes)):
         raise Reject(Reason.BAD_COSE, "COSE_Sign1 items have the wrong types")
     if protected_bytes:
-        protected = _cbor.loads(protected_bytes, limits, malformed=Reason.BAD_COSE,
-                                allow_indefinite=False)
-        if not isinstance(protected, dict) or not protected:
-            raise Reject(Reason.BAD_COSE, "protected header is not a non-empty map")
+        protected = _protected_header(protected_bytes, limits)
     else:
         protected = {}
     if HEADER_CRIT in protected or HEADER_CRIT in unprotected:

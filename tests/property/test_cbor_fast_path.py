@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import cbor2
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cccdqr import _cbor
+from cccdqr import _cbor, cose
 from cccdqr._reject import Reject
 from cccdqr.limits import Limits
 from cccdqr.reasons import Reason
@@ -99,6 +100,7 @@ def test_fast_path_is_taken_for_plain_canonical_maps(value: dict[Any, Any]) -> N
     # Not a dead path: what the issuers write (plain values, definite lengths)
     # is decoded by the fast path itself.
     data = cbor2.dumps(value, canonical=True)
+    assume(not _cbor._BIGNUM.search(data))  # such bytes go the exact way (speed only)
     assert _cbor._fast_loads(data, Limits()) == value
 
 
@@ -130,3 +132,59 @@ def test_encoder_reuse_survives_an_encoding_error() -> None:
             pass
         assert _cbor._encode({1: [b"a", "b"]}, False) == cbor2.dumps({1: [b"a", "b"]})
         assert _cbor.dumps({"bb": 1, 2: 0}) == cbor2.dumps({"bb": 1, 2: 0}, canonical=True)
+
+
+# --- COSE_Sign1: the hand-read common shape and the protected-header cache ---------
+
+@st.composite
+def sign1_bodies(draw: st.DrawFn) -> bytes:
+    """array(4) bodies, mostly of the common shape, with non-minimal heads,
+    other unprotected maps and mutations."""
+    def bstr(b: bytes) -> bytes:
+        head = draw(st.sampled_from([0, 1, 2, 4, 8]))
+        if head == 0 and len(b) < 24:
+            return bytes([0x40 | len(b)]) + b
+        info = {0: 24, 1: 24, 2: 25, 4: 26, 8: 27}[head]
+        size = 1 << (info - 24)
+        if len(b) >= 1 << (8 * size):
+            return cbor2.dumps(b)
+        return bytes([0x40 | info]) + len(b).to_bytes(size, "big") + b
+    items = [bstr(draw(st.binary(max_size=30))),
+             draw(st.sampled_from([b"\xa0", b"\xa1\x04\x41\x00", b"\x80", b"\xbf\xff"])),
+             bstr(draw(st.binary(max_size=40))), bstr(draw(st.binary(max_size=70)))]
+    data = b"\x84" + b"".join(items)
+    if draw(st.booleans()):
+        i = draw(st.integers(1, len(data)))
+        data = data[:i] + draw(st.binary(max_size=2)) + data[i + 1:]
+    return data
+
+
+@settings(max_examples=800)
+@given(sign1_bodies(), limits)
+def test_hand_read_sign1_agrees_with_the_decoder(body: bytes, lim: Limits) -> None:
+    fast = cose._split_sign1(body, lim)
+    if fast is not None:
+        assert outcome(_cbor.exact_loads, body, lim, allow_indefinite=False) == ("ok", repr(list(fast)))
+    fast_msg = outcome(lambda d, li, **kw: cose.decode_sign1(d, li), body, lim)
+    cose._PROTECTED_CACHE.clear()
+
+    def exact(d: bytes, li: Limits, **kw: Any) -> Any:
+        saved = cose._split_sign1
+        cose._split_sign1 = lambda *a: None  # type: ignore[assignment]
+        try:
+            return cose.decode_sign1(d, li)
+        finally:
+            cose._split_sign1 = saved  # type: ignore[assignment]
+    assert fast_msg == outcome(exact, body, lim)
+
+
+def test_protected_header_cache_hands_out_copies() -> None:
+    header = cbor2.dumps({1: -7, 4: b"kid-0001"})
+    body = b"\x84" + cbor2.dumps(header) + b"\xa0\x41\x00\x41\x00"
+    first = cose.decode_sign1(body, Limits())
+    first.protected[1] = -8
+    second = cose.decode_sign1(body, Limits())
+    assert second.protected == {1: -7, 4: b"kid-0001"}
+    with pytest.raises(Reject) as info:  # cached under the default limits, not under these
+        cose._protected_header(header, Limits(max_cbor_items=4))
+    assert info.value.reason is Reason.CBOR_TOO_MANY_ITEMS
