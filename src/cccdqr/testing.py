@@ -11,8 +11,12 @@ Use them in your own property tests::
         assert my_checkpoint(text, trust, now=now).accepted
 
 Every function returns a strategy (compose them with ``st.builds``, ``.map``,
-``.filter``). Signed codes use the TEST-ONLY keys of :mod:`cccdqr.testkeys`,
-which protect nothing. All times are aware UTC datetimes in whole seconds.
+``.filter``). :func:`signed_codes` signs VN1, EU DCC (``HC1:``), SMART Health
+Card and ICAO VDS-NC codes; :func:`corruptions` breaks any of them and says
+whether the result must fail. Signed codes use the TEST-ONLY keys of
+:mod:`cccdqr.testkeys` (and certificates built for them), which protect
+nothing. All times are aware UTC datetimes in whole seconds. docs/testing.md
+has the full guide.
 
 This module needs ``hypothesis`` (a dev dependency); ``import cccdqr`` never
 imports it.
