@@ -138,6 +138,8 @@ def test_signed_codes_refuse_bad_arguments() -> None:
     with pytest.raises(ValueError):
         testing.signed_codes("PDF417")
     with pytest.raises(ValueError):
+        testing.signed_codes(None, issuer="VN")
+    with pytest.raises(ValueError):
         testing.signed_codes("SHC", test_ed25519_key())
     with pytest.raises(ValueError):
         testing.signed_codes("HC1", certificates=testing.health_certificates())

@@ -594,8 +594,8 @@ def signed_codes(
       names; no ``iat``/``exp`` (``valid_for`` does not apply).
     """
     if format is None:
-        if key is not None or certificates is not None:
-            raise ValueError("key and certificates need a chosen format")
+        if key is not None or certificates is not None or issuer is not None:
+            raise ValueError("key, certificates and issuer need a chosen format")
         return st.one_of([signed_codes(f, now=now, record_types=record_types,
                                        valid_for=valid_for)
                           for f in FORMATS if _can_hold(f, record_types)])
