@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -88,27 +88,23 @@ def key_fits(alg: Algorithm, key: PublicKey) -> bool:
 def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
     """The algorithm a key is used with: P-256 -> ES256, Ed25519 -> EdDSA,
     RSA (2048 bits or more) -> PS256. Any other key is refused, never guessed."""
-    if _is_public(key):
-        public: PublicKey = key
-    elif isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey,
-                          rsa.RSAPrivateKey)):
-        public = key.public_key()
-    else:
-        raise KeyAlgorithmMismatch(f"unsupported key type: {type(key).__name__}")
-    for alg in Algorithm:
-        if key_fits(alg, public):
-            return alg
+    # Read off the key itself, private or public (a private key's curve and
+    # size are its public key's): deriving the public key cost more than the
+    # signature's hashing on the issuing hot path.
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        if isinstance(key.curve, ec.SECP256R1):
+            return Algorithm.ES256
+    elif isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        return Algorithm.EDDSA
+    elif isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        if key.key_size >= 2048:
+            return Algorithm.PS256
     raise KeyAlgorithmMismatch(f"unsupported key type: {type(key).__name__}")
 
 
 def check_key_algorithm(alg: Algorithm, key: PublicKey | PrivateKey) -> None:
     if algorithm_for_key(key) is not alg:
         raise KeyAlgorithmMismatch(f"{alg.value} cannot be used with a {type(key).__name__}")
-
-
-def _is_public(key: object) -> TypeGuard[PublicKey]:
-    return isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey,
-                            rsa.RSAPublicKey))
 
 
 def spki_kid(key: PublicKey) -> bytes:
@@ -130,13 +126,17 @@ _PSS_SIGN = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.P
 _PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
 
 
+_ECDSA = ec.ECDSA(hashes.SHA256())  # built once: the hot paths sign and verify with it
+_ECDSA_RFC6979 = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+
+
 def sign_bytes(alg: Algorithm, key: PrivateKey, data: bytes, *, deterministic: bool = False) -> bytes:
     """A raw COSE signature: r||s (64 bytes) for ES256, 64 bytes for EdDSA, the
     modulus size for PS256. ``deterministic`` selects RFC 6979 nonces for ES256
     (used for reproducible test vectors); EdDSA is always deterministic."""
     if alg is Algorithm.ES256:
         assert isinstance(key, ec.EllipticCurvePrivateKey)
-        der = key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=deterministic))
+        der = key.sign(data, _ECDSA_RFC6979 if deterministic else _ECDSA)
         r, s = decode_dss_signature(der)
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
     if alg is Algorithm.EDDSA:
@@ -155,7 +155,7 @@ def verify_bytes(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes) 
                 return False
             der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
                                        int.from_bytes(signature[32:], "big"))
-            key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+            key.verify(der, data, _ECDSA)
         elif alg is Algorithm.EDDSA and isinstance(key, ed25519.Ed25519PublicKey):
             if len(signature) != 64:
                 return False
@@ -222,7 +222,14 @@ def encode_sign1(
     protected = _cbor.dumps({HEADER_ALG: alg.cose_id, HEADER_KID: kid})
     signature = sign_bytes(alg, key, sig_structure(protected, payload),
                            deterministic=deterministic)
-    body = _cbor.dumps([protected, unprotected or {}, payload, signature])
+    if unprotected:
+        body = _cbor.dumps([protected, unprotected, payload, signature])
+    else:
+        # What the canonical encoder writes for [protected, {}, payload,
+        # signature], put together by hand on the issuing hot path.
+        body = b"".join((b"\x84", _bstr_head(len(protected)), protected, b"\xa0",
+                         _bstr_head(len(payload)), payload,
+                         _bstr_head(len(signature)), signature))
     return (b"\xd2" + body) if tagged else body
 
 

