@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ICAO = re.compile(r"[A-Z0-9<]{1,80}")
 MIN_YEAR = 1900
+_MAX_CODE = 2**63 - 1
 
 
 class Sex(enum.IntEnum):
@@ -56,6 +58,9 @@ class Sex(enum.IntEnum):
 
     MALE = 1
     FEMALE = 2
+
+
+_SEX_BY_VALUE = {1: Sex.MALE, 2: Sex.FEMALE}  # Sex(n) is a slow enum call
 
 
 def _fail(message: str) -> InvalidCertificate:
@@ -75,13 +80,28 @@ def _check_text(value: object, name: str, max_len: int = 200) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def _set_text(obj: object, field: str, value: object, max_len: int = 200) -> None:
+    """Check a text field and store its NFC form. ``normalize`` returns the very
+    same object for text already in NFC (nearly always), and then the frozen
+    field is left as it is: one attribute write fewer on the decoding hot path."""
+    normal = _check_text(value, field, max_len)
+    if normal is not value:
+        object.__setattr__(obj, field, normal)
+
+
 def _check_date(value: object, name: str) -> None:
     # datetime is a subclass of date: a timestamp where a day is meant is a bug.
     if type(value) is not dt.date or value.year < MIN_YEAR:
         raise _fail(f"{name} must be a datetime.date from {MIN_YEAR} on, got {value!r}")
 
 
+_COUNTRIES = frozenset(a + b for a in map(chr, range(65, 91)) for b in map(chr, range(65, 91)))
+"""Every string ``_COUNTRY`` matches (676), so the hot path does one set look-up."""
+
+
 def _check_country(value: object) -> None:
+    if type(value) is str and value in _COUNTRIES:
+        return
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
         raise _fail(f"country must be an ISO 3166-1 alpha-2 code, got {value!r}")
 
@@ -92,6 +112,17 @@ def _set(obj: object, name: str, value: Any) -> None:
 
 def parse_dob(text: str) -> tuple[int, int | None, int | None]:
     """Split an ISO date of birth (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``)."""
+    if type(text) is str:  # a verify parses the same date of birth two or three times
+        return _parse_dob_cached(text)
+    return _parse_dob(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_dob_cached(text: str) -> tuple[int, int | None, int | None]:
+    return _parse_dob(text)
+
+
+def _parse_dob(text: str) -> tuple[int, int | None, int | None]:
     m = _DOB.fullmatch(text)
     if not m:
         raise _fail(f"date of birth must be YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
@@ -129,12 +160,14 @@ class Subject:
     given_name_icao: str | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "name", _check_text(self.name, "name"))
-        for part in ("family_name", "given_name"):
-            if getattr(self, part) is not None:
-                _set(self, part, _check_text(getattr(self, part), part))
-        for part in ("family_name_icao", "given_name_icao"):
-            value = getattr(self, part)
+        # Written out field by field (no getattr loops): it runs on every decode.
+        _set_text(self, "name", self.name)
+        if self.family_name is not None:
+            _set_text(self, "family_name", self.family_name)
+        if self.given_name is not None:
+            _set_text(self, "given_name", self.given_name)
+        for part, value in (("family_name_icao", self.family_name_icao),
+                            ("given_name_icao", self.given_name_icao)):
             if value is not None and (not isinstance(value, str) or not _ICAO.fullmatch(value)):
                 raise _fail(f"{part} must be 1-80 characters of A-Z, 0-9 and '<', got {value!r}")
         if not isinstance(self.dob, str):
@@ -147,11 +180,12 @@ class Subject:
             or not self.id_number.isdigit()
         ):
             raise _fail("id_number must be exactly 12 ASCII digits")
-        if self.sex is not None:
-            if type(self.sex) is int and self.sex in (1, 2):
-                _set(self, "sex", Sex(self.sex))
-            elif not isinstance(self.sex, Sex):
-                raise _fail(f"sex must be Sex.MALE or Sex.FEMALE, got {self.sex!r}")
+        sex = self.sex
+        if sex is not None:
+            if type(sex) is int and sex in (1, 2):
+                _set(self, "sex", _SEX_BY_VALUE[sex])
+            elif not isinstance(sex, Sex):
+                raise _fail(f"sex must be Sex.MALE or Sex.FEMALE, got {sex!r}")
 
     @property
     def birth_year(self) -> int:
@@ -180,16 +214,15 @@ class Vaccination:
     administering_unit: str | None = None
 
     def __post_init__(self) -> None:
-        _set(self, "product", _check_text(self.product, "product", 64))
+        _set_text(self, "product", self.product, 64)
         _check_int(self.dose_number, "dose_number", 1, 99)
         if self.doses_in_series is not None:
             _check_int(self.doses_in_series, "doses_in_series", 1, 99)
         _check_date(self.date, "date")
         _check_country(self.country)
-        _check_int(self.disease, "disease", 1, 2**63 - 1)
+        _check_int(self.disease, "disease", 1, _MAX_CODE)
         if self.administering_unit is not None:
-            _set(self, "administering_unit",
-                 _check_text(self.administering_unit, "administering_unit", 100))
+            _set_text(self, "administering_unit", self.administering_unit, 100)
 
 
 @dataclass(**_FROZEN)
@@ -239,6 +272,20 @@ class Recovery:
         _check_int(self.disease, "disease", 1, 2**63 - 1)
 
 
+_NONE: tuple[()] = ()  # the empty tuple is a singleton in CPython: an identity test
+
+
+def _check_events(obj: object, name: str, events: object, kind: type) -> None:
+    if isinstance(events, list):
+        events = tuple(events)
+        _set(obj, name, events)
+    if not isinstance(events, tuple):
+        raise _fail(f"{name} must be a tuple of {kind.__name__}")
+    for event in events:
+        if not isinstance(event, kind):
+            raise _fail(f"{name} must be a tuple of {kind.__name__}")
+
+
 @dataclass(**_FROZEN)
 class HealthCertificate:
     """A person and at least one vaccination, test or recovery."""
@@ -251,14 +298,13 @@ class HealthCertificate:
     def __post_init__(self) -> None:
         if not isinstance(self.subject, Subject):
             raise _fail("subject must be a Subject")
-        for name, kind in (("vaccinations", Vaccination), ("tests", Test),
-                           ("recoveries", Recovery)):
-            events = getattr(self, name)
-            if isinstance(events, list):
-                events = tuple(events)
-                _set(self, name, events)
-            if not isinstance(events, tuple) or not all(isinstance(e, kind) for e in events):
-                raise _fail(f"{name} must be a tuple of {kind.__name__}")
+        # Field by field, and an empty tuple (the usual case) costs one test.
+        if self.vaccinations is not _NONE:
+            _check_events(self, "vaccinations", self.vaccinations, Vaccination)
+        if self.tests is not _NONE:
+            _check_events(self, "tests", self.tests, Test)
+        if self.recoveries is not _NONE:
+            _check_events(self, "recoveries", self.recoveries, Recovery)
         if not (self.vaccinations or self.tests or self.recoveries):
             raise _fail("a certificate needs at least one vaccination, test or recovery")
 

@@ -218,8 +218,12 @@ def _text(value: object, what: str) -> str:
     return value
 
 
+_EPOCH_ORDINAL = EPOCH.toordinal()
+
+
 def _day(value: object, what: str) -> dt.date:
-    return EPOCH + dt.timedelta(days=_int(value, what, _MIN_DAY, _MAX_DAY))
+    # fromordinal: one C call where EPOCH + timedelta(days=...) took two objects.
+    return dt.date.fromordinal(_EPOCH_ORDINAL + _int(value, what, _MIN_DAY, _MAX_DAY))
 
 
 def _map(value: object, what: str, allowed: frozenset[int]) -> dict[int, Any]:
