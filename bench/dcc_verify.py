@@ -16,6 +16,11 @@ Not a test. Single process, best of ``--repeat`` runs per path:
     python bench/dcc_verify.py --quick    # 50 payloads (smoke), prints only
     python bench/dcc_verify.py --profile  # cProfile of cccdqr verify() as well
 
+Times are CPU time of this process (``time.process_time``): on a machine
+shared with other work, wall time also counts the time other processes held
+the core. The report ends with where a cccdqr verify() spends its time, each
+stage timed alone over the same payloads.
+
 ``main(argv)`` returns the Markdown report (used by bench/run.py).
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import importlib
 import io
 import platform
 import pstats
@@ -44,11 +50,13 @@ import cccdqr
 from cccdqr import cose, testkeys
 from cccdqr._base45 import b45decode
 from cccdqr.formats import dcc
+from cccdqr.formats._dcc_schema import check_dgc
 
 UTC = dt.timezone.utc
 NOW = dt.datetime(2022, 6, 1, tzinfo=UTC)
 OUT = Path(__file__).with_name("dcc_verify.md")
 GOALS = {"sig+validity": 0.80, "verify()": 0.60}
+STAGES: list[tuple[str, float]] = []
 
 
 def make_dsc(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
@@ -82,10 +90,61 @@ def best_of(repeat: int, fn: Callable[[], int]) -> tuple[float, int]:
     """Best wall time over ``repeat`` runs, and what the last run returned."""
     best, got = float("inf"), 0
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         got = fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, max(time.process_time() - t0, 1e-9))
     return best, got
+
+
+WHERE_THE_TIME_GOES = """\
+What is left (issue 8). The signature is OpenSSL's and is the floor; python-cwt,
+which checks no limits, no schema and builds no model, is the peer for
+sig+validity. Base45 runs by big-integer lanes, zlib in C, the common COSE_Sign1
+shape is read by hand, and the claims go through cbor2 with a fast proof of the
+CBOR limits (re-encode and compare, a walk over the decoded values) instead of
+the per-byte scan (the proof keeps key order, so any issuer's order passes: 431
+of the 433 decodable EU test vectors take it; the others, e.g. with half-size
+floats or tags, take the exact scan). What remains in verify() is Python
+the design asks for: the DGC schema checked rule by rule, the mapping to
+validated frozen model objects, the revocation hashes, the result object, and
+the sequence row: no stage of ours but the price of running them between two
+signature checks, whose OpenSSL tables the Python work evicts from the CPU
+caches."""
+
+
+def stages(texts: list[str], trust: cccdqr.TrustStore, repeat: int) -> list[tuple[str, float]]:
+    """µs per payload of each stage of a cccdqr verify(), each timed alone."""
+    limits = cccdqr.Limits()
+    zipped = [b45decode(t[4:]) for t in texts]
+    raws = [dcc.inflate(z, limits) for z in zipped]
+    msgs = [dcc.decode_sign1(r, limits) for r in raws]
+    key = trust.lookup(msgs[0].protected[4])[0]
+    claims = [dcc.read_claims(m.payload, limits) for m in msgs]
+    opened = [dcc.open_payload(m.payload, limits, alg=cose.Algorithm.ES256, signature=m.signature)
+              for m in msgs]
+    verify_module = importlib.import_module("cccdqr.verify")
+
+    def us(fn: Callable[[object], object], items: Sequence[object]) -> float:
+        seconds, _ = best_of(repeat, lambda: sum(1 for item in items if fn(item) or True))
+        return seconds / len(items) * 1e6
+
+    return [
+        ("Base45 decode", us(lambda t: b45decode(t[4:]), texts)),  # type: ignore[index]
+        ("inflate (zlib)", us(lambda z: dcc.inflate(z, limits), zipped)),  # type: ignore[arg-type]
+        ("COSE_Sign1 structure and headers", us(lambda r: dcc.decode_sign1(r, limits), raws)),  # type: ignore[arg-type]
+        ("signature (cccdqr.cose.verify_bytes)", us(lambda m: cose.verify_bytes(
+            cose.Algorithm.ES256, key.public_key, m.signature, m.to_be_signed), msgs)),  # type: ignore[attr-defined]
+        ("claims CBOR (bounded decode), iss/iat/exp", us(
+            lambda m: dcc.read_claims(m.payload, limits), msgs)),  # type: ignore[attr-defined]
+        ("DGC schema check", us(lambda c: check_dgc(c[3]), claims)),  # type: ignore[index]
+        ("DGC -> HealthCertificate (schema check included)",
+         us(lambda c: dcc.dgc_to_certificate(c[3]), claims)),  # type: ignore[index]
+        ("times, revocation ids, VerificationResult", us(lambda c: verify_module._result(
+            {"certificate": c.certificate, "issuer": c.issuer},  # type: ignore[attr-defined]
+            tuple(verify_module._later_checks(c, key, now=NOW, skew=dt.timedelta(minutes=5),
+                                              revocation=None, allow_unlisted_province=False)),
+            [], ""), opened)),
+    ]
 
 
 def run(n: int, repeat: int, profile: bool) -> tuple[list[tuple[str, float, int]], str]:
@@ -163,6 +222,8 @@ def run(n: int, repeat: int, profile: bool) -> tuple[list[tuple[str, float, int]
         seconds, ok = best_of(1 if name.startswith("pycose") else repeat, fn)
         print(f"{name}: {n / seconds:,.0f}/s ({ok}/{n} ok)", file=sys.stderr, flush=True)
         rows.append((name, seconds, ok))
+    global STAGES
+    STAGES = stages(texts, trust, repeat)
     prof = ""
     if profile:
         pr = cProfile.Profile()
@@ -190,6 +251,16 @@ def report(rows: list[tuple[str, float, int]], n: int, repeat: int, prof: str) -
     lines += ["", "Goals: " + ", ".join(
         f"{k} >= {v:.2f} of bare: {'met' if ratios['cccdqr ' + k] >= v else 'not met'} "
         f"({ratios['cccdqr ' + k]:.2f})" for k, v in GOALS.items())]
+    whole = rows[2][1] / n * 1e6
+    lines += ["", "Where a cccdqr verify() goes (µs per payload, each stage timed alone):", "",
+              "| stage | µs | share |", "|---|---:|---:|"]
+    lines += [f"| {name} | {t:.1f} | {t / whole:.0%} |" for name, t in STAGES
+              if not name.startswith("DGC schema")]
+    rest = whole - sum(t for name, t in STAGES if not name.startswith("DGC schema"))
+    schema = next(t for name, t in STAGES if name.startswith("DGC schema"))
+    lines += [f"| stages run in sequence, glue in `verify` | {rest:.1f} | {rest / whole:.0%} |",
+              f"| **whole verify()** | **{whole:.1f}** | 100% |", "",
+              f"(the schema check alone: {schema:.1f} µs)", "", WHERE_THE_TIME_GOES]
     if prof:
         lines += ["", "<details><summary>cProfile of cccdqr verify()</summary>", "", "```",
                   prof.strip(), "```", "</details>"]
