@@ -204,7 +204,7 @@ price of running them between two signature checks (the tables OpenSSL's
 P-256 code uses are evicted from the CPU caches by the Python work and are
 reloaded on the next check; bare loops keep them warm). Issuing keeps zlib
 level 9 and "uncompressed on a tie" (docs/FORMAT.md): the compressor must run
-to know whether it wins, and costs about a third of the signature."""
+to know whether it wins, and costs about half as much as the signature."""
 
 
 def main(argv: list[str] | None = None) -> str:
