@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import _cbor, cose
 from .._base45 import Base45Error, b45decode, b45encode
+from .._inflate import inflate as _inflate
 from .._reject import Reject
 from ..errors import InvalidCertificate
 from ..limits import Limits
@@ -68,20 +69,7 @@ def inflate(data: bytes, limits: Limits) -> bytes:
     """Inflate the zlib stream within the size cap. An HC1 payload is always
     compressed (eHealth Network spec, and the test vector Z2), so anything that
     is not a complete zlib stream is ``BAD_COMPRESSION``."""
-    d = zlib.decompressobj()
-    try:
-        # max_length stops a bomb after limit+1 bytes, never inflating it whole.
-        out = d.decompress(data, limits.max_decompressed + 1)
-    except zlib.error as exc:
-        raise Reject(Reason.BAD_COMPRESSION, f"not a zlib stream: {exc}") from None
-    if len(out) > limits.max_decompressed:
-        raise Reject(Reason.DECOMPRESSED_TOO_LARGE,
-                     f"inflates to more than {limits.max_decompressed} bytes")
-    if not d.eof:
-        raise Reject(Reason.BAD_COMPRESSION, "zlib stream is truncated")
-    if d.unused_data:
-        raise Reject(Reason.TRAILING_DATA, "bytes after the zlib stream")
-    return out
+    return _inflate(data, limits)
 
 
 def unwrap(text: str, limits: Limits) -> bytes:

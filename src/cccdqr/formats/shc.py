@@ -19,11 +19,11 @@ import datetime as dt
 import json
 import math
 import re
-import zlib
 from typing import Any
 from collections.abc import Sequence
 
 from .. import cose
+from .._inflate import RAW_DEFLATE, inflate
 from .._reject import Reject
 from ..errors import InvalidCertificate
 from ..limits import Limits
@@ -216,19 +216,7 @@ def _load_json(data: bytes, *, malformed: Reason, duplicate: Reason) -> Any:
 def _inflate(data: bytes, limits: Limits) -> bytes:
     """Raw DEFLATE (RFC 1951, no zlib header); stops after ``max_decompressed + 1``
     bytes, so a bomb is never inflated whole."""
-    d = zlib.decompressobj(-15)
-    try:
-        out = d.decompress(data, limits.max_decompressed + 1)
-    except zlib.error as exc:
-        raise Reject(Reason.BAD_COMPRESSION, str(exc)) from None
-    if len(out) > limits.max_decompressed:
-        raise Reject(Reason.DECOMPRESSED_TOO_LARGE,
-                     f"inflates to more than {limits.max_decompressed} bytes")
-    if not d.eof:
-        raise Reject(Reason.BAD_COMPRESSION, "DEFLATE stream is truncated")
-    if d.unused_data:
-        raise Reject(Reason.TRAILING_DATA, "bytes after the DEFLATE stream")
-    return out
+    return inflate(data, limits, wbits=RAW_DEFLATE)
 
 
 def _header(part: str) -> tuple[str, bytes]:
