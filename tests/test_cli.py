@@ -377,3 +377,36 @@ def test_trust_add_jwks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0 and json.loads(out)["format"] == "SHC"
     assert run(capsys, "trust", "add", str(shc / "issuer-jwks.json"), "--jwks",
                "--trust", str(trust))[0] == 2  # the issuer is required
+
+
+def test_issue_an_eu_dcc_and_verify_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from cccdqr import testkeys
+
+    key = testkeys.test_es256_key("cli hc1")  # TEST-ONLY
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COUNTRY_NAME, "VN"),
+                      x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Ban Co Yeu")])
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    dsc = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+           .public_key(key.public_key()).serial_number(7).not_valid_before(start)
+           .not_valid_after(start + dt.timedelta(days=730)).sign(key, hashes.SHA256()))
+    key_pem, dsc_pem, trust = tmp_path / "k.pem", tmp_path / "dsc.pem", tmp_path / "t.json"
+    key_pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    dsc_pem.write_bytes(dsc.public_bytes(serialization.Encoding.PEM))
+    code, out, err = run(capsys, "issue", "--format", "HC1", "--key", str(key_pem),
+                         "--certificate", str(dsc_pem), "--name", "Nguyễn Bảo Duy",
+                         "--dob", "1983-10-10", "--dose", "EU/1/21/1529,2/2,2021-03-18", "--at", AT)
+    assert code == 0 and out.startswith("HC1:"), err
+    assert run(capsys, "trust", "add", str(dsc_pem), "--trust", str(trust))[0] == 0
+    code, verified, _ = run(capsys, "verify", out.strip(), "--trust", str(trust), "--json",
+                            "--at", "2026-11-02T00:00Z")
+    doc = json.loads(verified)
+    assert code == 0 and doc["format"] == "HC1" and doc["issuer"] == "VN"
+    assert run(capsys, "issue", "--format", "HC1", "--key", str(key_pem), "--name", "A B",
+               "--dob", "1990", "--dose", "EU/1/21/1529,1/2,2021-03-18")[0] == 2  # no certificate

@@ -199,10 +199,16 @@ def _certificate_from_args(args: argparse.Namespace) -> HealthCertificate:
             return certificate_from_dict(json.loads(_read_bytes(args.json)))
         except json.JSONDecodeError as exc:
             raise UsageError(f"{args.json} is not JSON: {exc}") from None
-    if not (args.id and args.name and args.dob):
-        raise UsageError("give --json FILE, or --id, --name and --dob with events")
+    eu_dcc = getattr(args, "format", "VN1") == "HC1"
+    if not ((args.id or eu_dcc) and args.name and args.dob):
+        raise UsageError("give --json FILE, or --id (VN1), --name and --dob with events")
+    names: dict[str, str] = {}
+    if eu_dcc:  # an EU DCC splits the name: Vietnamese order, family name first
+        family, _, given = args.name.strip().partition(" ")
+        names = {"family_name": family, "given_name": given} if given else {}
     subject = Subject(id_number=args.id, name=args.name, dob=args.dob,
-                      sex={"male": 1, "female": 2}.get(args.sex or "", None))  # type: ignore[arg-type]
+                      sex={"male": 1, "female": 2}.get(args.sex or "", None),  # type: ignore[arg-type]
+                      **names)
     try:
         doses = tuple(_dose(spec) for spec in args.dose)
         tests = tuple(_test(spec) for spec in args.test)
@@ -240,10 +246,28 @@ def _recovery(spec: str) -> Recovery:
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
-    issuer = Issuer(_load_private_key(args.key), issuer=args.issuer)
-    cti = bytes.fromhex(args.cti) if args.cti else None
-    text = issuer.issue(_certificate_from_args(args), now=_now(args),
-                        valid_for=dt.timedelta(days=args.valid_days), cti=cti)
+    if args.format == "HC1":
+        if not args.certificate:
+            raise UsageError("--format HC1 needs --certificate (the key's signer certificate)")
+        from cryptography import x509
+
+        data = _read_bytes(args.certificate)
+        try:
+            dsc = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
+                   else x509.load_der_x509_certificate(data))
+        except ValueError as exc:
+            raise UsageError(f"cannot read the certificate {args.certificate}: {exc}") from None
+        issuer = Issuer(_load_private_key(args.key), issuer=args.issuer, format="HC1",
+                        certificate=dsc, authority=args.authority)
+        text = issuer.issue(_certificate_from_args(args), now=_now(args),
+                            valid_for=dt.timedelta(days=args.valid_days), uvci=args.uvci)
+    else:
+        if args.certificate or args.uvci or args.authority:
+            raise UsageError("--certificate, --uvci and --authority are for --format HC1")
+        issuer = Issuer(_load_private_key(args.key), issuer=args.issuer)
+        cti = bytes.fromhex(args.cti) if args.cti else None
+        text = issuer.issue(_certificate_from_args(args), now=_now(args),
+                            valid_for=dt.timedelta(days=args.valid_days), cti=cti)
     print(text)
     if args.png:
         from .qr import render
@@ -585,8 +609,13 @@ def build_parser() -> argparse.ArgumentParser:
     clock(c)
     c.set_defaults(run=cmd_keygen)
 
-    c = command("issue", "issue a signed VN1 certificate; prints its text")
+    c = command("issue", "issue a signed certificate (VN1, or an EU DCC); prints its text")
     c.add_argument("--key", required=True, metavar="PEM", help="the issuer's private key")
+    c.add_argument("--format", choices=("VN1", "HC1"), default="VN1",
+                   help="VN1 (default) or HC1: an EU DCC, one event, as Viet Nam issues it")
+    c.add_argument("--certificate", metavar="PEM", help="HC1: the key's signer certificate (DSC)")
+    c.add_argument("--uvci", help="HC1: the certificate identifier (default: generated)")
+    c.add_argument("--authority", help="HC1: the issuing authority text (default: the DSC's O)")
     c.add_argument("--issuer", default="VN")
     c.add_argument("--json", metavar="FILE", help="the certificate as JSON")
     c.add_argument("--id", help="CCCD number (12 digits)")
