@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import _cbor, cose
 from .._base45 import Base45Error, b45decode, b45encode
+from .._cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
 from .._inflate import inflate as _inflate
 from .._reject import Reject
 from ..errors import InvalidCertificate
@@ -51,7 +52,7 @@ NAME = "HC1"
 PREFIX = "HC1:"
 ALGORITHMS = frozenset({cose.Algorithm.ES256, cose.Algorithm.PS256})
 
-CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT = 1, 4, 6, -260
+CLAIM_HCERT = -260
 HCERT_DGC_V1 = 1
 SCHEMA_VERSION = "1.3.0"
 """The DGC ``ver`` cccdqr writes: Viet Nam's production version."""
@@ -156,14 +157,7 @@ def read_claims(payload: bytes, limits: Limits) -> tuple[str, dt.datetime, dt.da
                          allowed_tags=_PAYLOAD_TAGS)
     if b"\xc0" in payload:  # maybe tag 0: cbor2 made a datetime of that text
         claims = _untag_times(claims)
-    if not isinstance(claims, dict):
-        raise Reject(Reason.BAD_CLAIMS, "CWT claims are not a map")
-    issuer = claims.get(CLAIM_ISS)
-    if not isinstance(issuer, str) or not issuer:
-        raise Reject(Reason.BAD_CLAIMS, "issuer (iss) is missing or not text")
-    issued_at, expires_at = _time(claims, CLAIM_IAT, "iat"), _time(claims, CLAIM_EXP, "exp")
-    if expires_at < issued_at:
-        raise Reject(Reason.BAD_CLAIMS, "exp is before iat")
+    claims, issuer, issued_at, expires_at = issuer_and_times(claims, _time)
     hcert = claims.get(CLAIM_HCERT)
     if not isinstance(hcert, dict) or HCERT_DGC_V1 not in hcert:
         raise Reject(Reason.BAD_CLAIMS, "no EU DCC v1 in the hcert claim (-260)")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from .. import _cbor, cose
 from .._base45 import Base45Error, b45decode, b45encode
+from .._cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
 from .._inflate import inflate
 from .._reject import Reject
 from ..errors import InvalidCertificate
@@ -39,7 +40,7 @@ ALGORITHMS = frozenset({cose.Algorithm.ES256, cose.Algorithm.EDDSA})
 
 RECORD_CLAIM = -65537
 RECORD_VERSION = 1
-CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_CTI = 1, 4, 6, 7
+CLAIM_CTI = 7
 MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
 EPOCH = dt.date(1970, 1, 1)
 _MIN_DAY = (dt.date(1900, 1, 1) - EPOCH).days
@@ -325,15 +326,8 @@ def _time(claims: dict[Any, Any], key: int, what: str) -> dt.datetime:
 
 def open_payload(payload: bytes, limits: Limits) -> Contents:
     """Decode the CWT claims and the record (after the signature holds)."""
-    claims = _cbor.loads(payload, limits, malformed=Reason.BAD_CLAIMS)
-    if not isinstance(claims, dict):
-        raise Reject(Reason.BAD_CLAIMS, "CWT claims are not a map")
-    issuer = claims.get(CLAIM_ISS)
-    if not isinstance(issuer, str) or not issuer:
-        raise Reject(Reason.BAD_CLAIMS, "issuer (iss) is missing or not text")
-    issued_at, expires_at = _time(claims, CLAIM_IAT, "iat"), _time(claims, CLAIM_EXP, "exp")
-    if expires_at < issued_at:
-        raise Reject(Reason.BAD_CLAIMS, "exp is before iat")
+    claims, issuer, issued_at, expires_at = issuer_and_times(
+        _cbor.loads(payload, limits, malformed=Reason.BAD_CLAIMS), _time)
     cti = claims.get(CLAIM_CTI)
     if not isinstance(cti, bytes) or not 8 <= len(cti) <= 16:
         raise Reject(Reason.BAD_CLAIMS, "cti must be 8 to 16 bytes")
