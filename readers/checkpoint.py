@@ -57,10 +57,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import cccdqr
-from cccdqr.cli import SYMBOL, default_lang, parse_time
+from cccdqr import cli
+from cccdqr.cli import SYMBOL, Checks, default_lang, load_checks, parse_time
 from cccdqr.errors import CccdqrError
 from cccdqr.formats import detect
-from cccdqr.verify import DEFAULT_SKEW
 from cccdqr.qr import ScanBackendUnavailable, scan_report
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -428,15 +428,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-@dataclass
-class Checks:
-    """What every verification uses, prepared once."""
-
-    trust: cccdqr.TrustStore
-    policy: cccdqr.Policy | None = None
-    revocation: cccdqr.RevocationList | None = None
-
-
 Emit = Callable[[cccdqr.Decision, Frame, dt.datetime, str], None]
 
 
@@ -479,36 +470,14 @@ def _decide(text: str, frame: Frame, now: dt.datetime, checks: Checks, pairing: 
         if decision is None and screen is not None:
             screen.notice(PROMPT_CERTIFICATE, frame.t)
         return decision
-    policy = checks.policy
-    result = cccdqr.verify(text, checks.trust, now=now, policy=policy, revocation=checks.revocation,
-                           skew=policy.skew if policy is not None else DEFAULT_SKEW)
+    result = cccdqr.verify(text, checks.trust, now=now, policy=checks.policy,
+                           revocation=checks.revocation, skew=checks.skew)
     if pairing is None:
         return cccdqr.decide(result)
     decision = pairing.certificate(result, frame.t)
     if decision is None and screen is not None:
         screen.notice(PROMPT_CARD, frame.t)
     return decision
-
-
-def load_checks(args: argparse.Namespace) -> Checks:
-    """The trust list (signed when --trust-root), policy and revocation list; UsageError if unreadable."""
-    try:
-        if args.trust_root:
-            with open(args.trust_root, "rb") as f:
-                root = f.read()
-            trust = cccdqr.TrustStore.load_signed(args.trust, root,
-                                                  now=args.at or dt.datetime.now(dt.timezone.utc))
-        else:
-            trust = cccdqr.TrustStore.load(args.trust)
-        policy = None
-        if args.policy:
-            policy = cccdqr.Policy.default() if args.policy == "default" else cccdqr.Policy.load(args.policy)
-        revocation = cccdqr.RevocationList.open(args.revocation) if args.revocation else None
-    except OSError as exc:
-        raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    except CccdqrError as exc:
-        raise UsageError(str(exc)) from None
-    return Checks(trust=trust, policy=policy, revocation=revocation)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -536,7 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     checks: Checks | None = None
     try:
-        checks = load_checks(args)
+        try:
+            checks = load_checks(args)
+        except (cli.UsageError, CccdqrError) as exc:  # TrustUnusable is a CccdqrError
+            raise UsageError(str(exc)) from None
         run(args, frames_for(args), checks, emit, stats, screen)
     except UsageError as exc:
         print(f"checkpoint: {exc}", file=sys.stderr)
@@ -547,8 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if checks is not None and checks.revocation is not None:
-            checks.revocation.close()
+        if checks is not None:
+            checks.close()
     sys.stdout.flush()
     print(summary_line(stats["frames"], stats["codes"], stats["verdicts"]), file=sys.stderr)
     return EXIT_OK

@@ -14,6 +14,7 @@ import json
 import locale
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 from collections.abc import Sequence
@@ -318,29 +319,45 @@ def print_verdict(result: VerificationResult, lang: Lang) -> None:
         out.print(f"  note: {warning.message(lang)}", style="dim")
 
 
-def _load_policy(path: str | None) -> Policy | None:
-    if path is None:
-        return None
-    return Policy.default() if path == "default" else Policy.load(path)
+@dataclass
+class Checks:
+    """What every verification of a command (or a reader run) uses, loaded once."""
+
+    trust: TrustStore
+    policy: Policy | None = None
+    revocation: RevocationList | None = None
+
+    @property
+    def skew(self) -> dt.timedelta:
+        """The policy's clock skew, else verify's default."""
+        return self.policy.skew if self.policy is not None else DEFAULT_SKEW
+
+    def close(self) -> None:
+        if self.revocation is not None:
+            self.revocation.close()
 
 
-def _open_revocation(path: str | None) -> RevocationList | None:
-    return None if path is None else RevocationList.open(path)
+def load_checks(args: argparse.Namespace) -> Checks:
+    """``--trust`` (signed when ``--trust-root``), ``--policy FILE|default`` and
+    ``--revocation DB``. Raises :class:`UsageError`, :class:`TrustUnusable`, or the
+    library's error (``PolicyError``, ``RevocationListError``) for a bad file."""
+    trust = _load_trust(args.trust, args=args)
+    policy = None
+    if args.policy is not None:
+        policy = Policy.default() if args.policy == "default" else Policy.load(args.policy)
+    revocation = RevocationList.open(args.revocation) if args.revocation is not None else None
+    return Checks(trust=trust, policy=policy, revocation=revocation)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    trust = _load_trust(args.trust, args=args)
-    policy = _load_policy(args.policy)
-    skew = (dt.timedelta(seconds=args.skew) if args.skew is not None
-            else policy.skew if policy is not None else DEFAULT_SKEW)
-    revocation = _open_revocation(args.revocation)
+    checks = load_checks(args)
+    skew = dt.timedelta(seconds=args.skew) if args.skew is not None else checks.skew
     try:
-        result = verify(_read_input(args), trust, now=_now(args), policy=policy,
-                        revocation=revocation, skew=skew,
+        result = verify(_read_input(args), checks.trust, now=_now(args), policy=checks.policy,
+                        revocation=checks.revocation, skew=skew,
                         allow_unlisted_province=args.allow_unlisted_province)
     finally:
-        if revocation is not None:
-            revocation.close()
+        checks.close()
     binding = _bind_card(args, result)
     decision = decide(result, binding)
     if args.json:
