@@ -410,3 +410,22 @@ def test_issue_an_eu_dcc_and_verify_it(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and doc["format"] == "HC1" and doc["issuer"] == "VN"
     assert run(capsys, "issue", "--format", "HC1", "--key", str(key_pem), "--name", "A B",
                "--dob", "1990", "--dose", "EU/1/21/1529,1/2,2021-03-18")[0] == 2  # no certificate
+
+
+def test_revoke_import_of_a_smart_health_card_crl(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    shc = helpers.shared("vectors", "shc")
+    [crl] = shc.glob("issuer-crl-*.json")
+    issuer = json.loads((shc / "spec-examples" / "example-00-b-jws-payload-expanded.json")
+                        .read_text())["iss"]
+    trust, db = tmp_path / "t.json", tmp_path / "r.sqlite"
+    run(capsys, "trust", "add", str(shc / "issuer-jwks.json"), "--jwks", "--issuer", issuer,
+        "--trust", str(trust))
+    code, out, _ = run(capsys, "revoke", "import", str(crl), "--format", "shc-crl", "--db", str(db),
+                       "--valid-days", "0", "--at", "2023-07-01T00:00Z")
+    assert code == 0 and "rids" in out
+    revoked = (shc / "spec-examples" / "example-03-f-qr-code-numeric-value-0.txt").read_text()
+    base = ("verify", revoked, "--trust", str(trust), "--at", "2023-07-01T00:00Z", "--json")
+    assert json.loads(run(capsys, *base)[1])["valid"] is True  # no list: genuine
+    code, out, _ = run(capsys, *base, "--revocation", str(db))
+    assert code == 1 and json.loads(out)["reasons"] == ["REVOKED"]

@@ -26,7 +26,7 @@ from .cose import Algorithm
 from .decision import decide
 from .errors import CccdqrError, InvalidCardQR
 from .issue import Issuer
-from .jwks import trusted_keys_from_jwks
+from .jwks import revocation_ids_from_crl, trusted_keys_from_jwks
 from .model import (
     HealthCertificate,
     Recovery,
@@ -543,6 +543,10 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         if action == "add":
             added = rl.add_many(_revocation_ids(args), at=_now(args))
             out.print(f"added {added} new ids; {len(rl):,} in {args.db}")
+        elif action == "import" and args.format == "shc-crl":
+            ids = revocation_ids_from_crl(_read_bytes(args.file))
+            added = rl.add_many(ids, at=_now(args))
+            out.print(f"read {len(ids):,} rids, {added:,} new; {len(rl):,} in {args.db}")
         elif action == "import":
             from ._progress import import_with_progress
 
@@ -720,9 +724,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--kind", choices=kinds, default="cti")
     r.add_argument("--uvci", help="an EU DCC UVCI: adds its uci and countrycodeuci hashes")
     r.add_argument("--country", help="the UVCI's issuing country (ISO 3166 alpha-2)")
-    r = rsub.add_parser("import", help="import a text (one hex id per line) or CSV (kind,id) file")
+    r = rsub.add_parser("import", help="import a text (one hex id per line) or CSV (kind,id) file, "
+                        "or a SMART Health Card issuer's CRL (JSON)")
     r.add_argument("file")
-    r.add_argument("--format", choices=("text", "csv"), default="csv")
+    r.add_argument("--format", choices=("text", "csv", "shc-crl"), default="csv")
     r.add_argument("--kind", choices=kinds, help="kind of a text file's ids (default cti)")
     rsub.add_parser("mark-updated", help="record that the list is complete as of --at")
     for name in ("add", "import", "mark-updated"):
