@@ -310,6 +310,20 @@ def test_is_revoked_any_of_several_ids(rl: RevocationList) -> None:
     assert not rl.is_revoked([("uci", bytes(16))])
 
 
+def test_is_revoked_pairs_each_kind_with_its_own_id(rl: RevocationList) -> None:
+    """Several ids go to SQLite in one statement: each kind must still be
+    matched with its own id, never with another pair's, in every group."""
+    a, b = bytes(16), b"\xff" * 16
+    rl.add("uci", a)
+    rl.add("signature", b)
+    assert not rl.is_revoked([("countrycodeuci", a), ("uci", b), ("signature", a)])
+    crossed = [("cti", i.to_bytes(12, "big")) for i in range(20)]
+    assert not rl.is_revoked([*crossed, ("uci", b), ("signature", a)])
+    for where in (0, 7, 8, 16, 21):  # in the first, at a group's edge, in a later group
+        ids = [*crossed[:where], ("signature", b), *crossed[where:]]
+        assert rl.is_revoked(ids), where
+
+
 def test_add_many_reports_new_ones_and_stops_at_a_bad_id(rl: RevocationList) -> None:
     ids = [("cti", i.to_bytes(12, "big")) for i in range(25)]
     assert rl.add_many(ids + ids, batch=7) == 25
@@ -364,6 +378,20 @@ def test_valid_for_none_is_never_stale(rl: RevocationList) -> None:
     rl.mark_updated(NOW, valid_for=None)
     assert rl.valid_for is None and rl.stale_after is None
     assert not rl.is_stale(NOW + 10_000 * DAY)
+
+
+def test_freshness_follows_changes_after_it_was_read(rl: RevocationList, path: Path) -> None:
+    """is_stale keeps what it read until the file changes: a change by this
+    list itself, or by another connection (another process updating the file
+    under a running checkpoint), is seen on the next call."""
+    with RevocationList.open(path) as reader:
+        assert reader.is_stale(NOW) and rl.is_stale(NOW)  # both have read "never marked"
+        rl.mark_updated(NOW, valid_for=DAY)
+        assert not rl.is_stale(NOW)  # its own write
+        assert not reader.is_stale(NOW) and reader.updated_at == NOW  # another connection's write
+        rl.mark_updated(NOW - 2 * DAY, valid_for=DAY)
+        assert rl.is_stale(NOW) and reader.is_stale(NOW)
+        assert reader.stale_after == NOW - DAY
 
 
 def test_staleness_arguments(rl: RevocationList) -> None:

@@ -31,6 +31,7 @@ uses a list. ``writable=True`` or ``create=True`` opens it for changes. One
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -85,7 +86,16 @@ CREATE TABLE entries (
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('format', '{FORMAT_NAME}'), ('version', '{FORMAT_VERSION}');
 """
-_LOOKUP = "SELECT 1 FROM entries WHERE kind = ? AND id = ?"
+_LOOKUP_GROUP = 8  # ids looked up by one statement
+
+
+@functools.lru_cache(maxsize=_LOOKUP_GROUP)
+def _lookup_sql(n: int) -> str:
+    """One statement for ``n`` ids. Each statement costs a read transaction
+    (file locks: ~8 µs here), so an EU DCC's three ids are one statement, not
+    three. Written as ORs, which SQLite answers from the primary key; the
+    row-value form ``(kind, id) IN (VALUES ...)`` scans the whole table."""
+    return "SELECT 1 FROM entries WHERE " + " OR ".join(["(kind = ? AND id = ?)"] * n) + " LIMIT 1"
 _INSERT = "INSERT OR IGNORE INTO entries (kind, id, added_at) VALUES (?, ?, ?)"
 
 Progress = Callable[[int], None]
@@ -175,6 +185,11 @@ class RevocationList:
         self._writable = writable
         self._lock = threading.Lock()
         self._lookup = conn.cursor()  # reused by is_revoked: a little cheaper than conn.execute
+        # _freshness is read on every verify; it is kept until the file changes:
+        # PRAGMA data_version moves when another connection commits, _commits
+        # when this one does (SQLite leaves data_version alone for those).
+        self._commits = 0
+        self._fresh: tuple[tuple[int, int], tuple[dt.datetime | None, dt.timedelta | None]] | None = None
 
     # opening and closing
 
@@ -255,8 +270,10 @@ class RevocationList:
         """Whether any of ``ids`` is listed (ids are compared exactly, never normalised)."""
         with self._lock:
             execute = self._lookup.execute
-            for kind, value in ids:
-                if execute(_LOOKUP, (kind, value)).fetchone() is not None:
+            for start in range(0, len(ids), _LOOKUP_GROUP):
+                group = ids[start:start + _LOOKUP_GROUP]
+                args = [part for pair in group for part in pair]
+                if execute(_lookup_sql(len(group)), args).fetchone() is not None:
                     return True
         return False
 
@@ -287,13 +304,19 @@ class RevocationList:
     # freshness
 
     def _freshness(self) -> tuple[dt.datetime | None, dt.timedelta | None]:
-        """``(updated_at, valid_for)`` read in one query (``is_stale`` runs per verify)."""
+        """``(updated_at, valid_for)``, read again only when the file has changed
+        since the last read (``is_stale`` runs on every verify)."""
         with self._lock:
+            version = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._commits)
+            if self._fresh is not None and self._fresh[0] == version:
+                return self._fresh[1]
             meta = dict(self._conn.execute(
                 "SELECT key, value FROM meta WHERE key IN ('updated_at', 'valid_for')"))
-        updated, valid_for = meta.get("updated_at"), meta.get("valid_for")
-        return (None if updated is None else dt.datetime.fromisoformat(updated),
-                None if valid_for is None else dt.timedelta(seconds=int(valid_for)))
+            updated, valid_for = meta.get("updated_at"), meta.get("valid_for")
+            fresh = (None if updated is None else dt.datetime.fromisoformat(updated),
+                     None if valid_for is None else dt.timedelta(seconds=int(valid_for)))
+            self._fresh = (version, fresh)
+            return fresh
 
     @property
     def updated_at(self) -> dt.datetime | None:
@@ -365,6 +388,7 @@ class RevocationList:
             try:
                 self.owner._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
             finally:
+                self.owner._commits += 1
                 self.owner._lock.release()
 
     def _writing(self) -> RevocationList._Transaction:
