@@ -4,7 +4,7 @@ files whose name starts with an underscore)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -28,3 +28,29 @@ def in_sequence(items: list[Any], rounds: int,
                 spent[k] += time.perf_counter_ns() - t0
         best = [min(b, ns / len(items) / 1000) for b, ns in zip(best, spent, strict=True)]
     return best
+
+
+def interleaved(paths: Sequence[tuple[str, Callable[[], object]]],
+                rounds: int) -> dict[str, tuple[float, object]]:
+    """Best CPU seconds of each path over ``rounds``, and what that run
+    returned. The paths take turns within each round, so a stretch of load
+    from other work on a shared machine falls on all of them alike, instead of
+    on whichever path was being measured then (which skews the ratios)."""
+    best: dict[str, tuple[float, object]] = {name: (float("inf"), None) for name, _ in paths}
+    for _ in range(rounds):
+        for name, fn in paths:
+            t0 = time.process_time()
+            got = fn()
+            seconds = max(time.process_time() - t0, 1e-9)
+            if seconds < best[name][0]:
+                best[name] = (seconds, got)
+    return best
+
+
+def each(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], int]:
+    """A path that calls ``fn`` on every item and returns how many it called."""
+    def run() -> int:
+        for item in items:
+            fn(item)
+        return len(items)
+    return run

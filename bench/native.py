@@ -14,9 +14,10 @@ Not a test. For ES256 and Ed25519, in one process on one core:
   two signature checks evicts OpenSSL's tables from the CPU caches), and a
   cProfile of the ES256 verify run.
 
-Times are CPU time of this process (``time.process_time``), best of the runs:
-on a machine shared with other work, wall time also counts the time other
-processes held the core, which distorts the ratios.
+Times are CPU time of this process (``time.process_time``), best of the runs,
+the paths taking turns within each run (``_timing.interleaved``): on a machine
+shared with other work, wall time also counts the time other processes held the
+core, and a stretch of load would otherwise fall on one path only.
 
 Goals (issue 8): verify >= 0.80 of bare, issue >= 0.40 of bare sign.
 
@@ -43,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 import cbor2
-from _timing import in_sequence
+from _timing import each, in_sequence, interleaved
 
 import cccdqr
 from cccdqr import _cbor, testkeys
@@ -149,25 +150,23 @@ def measure(alg: cccdqr.Algorithm, key: Any, n: int, rounds: int) -> dict[str, A
         env = native.decode_unverified(text, cccdqr.Limits())
         signed.append((env.signature, env.signed))
     bare = bare_verifier(alg, key)
-    verify_rate = rate(lambda t: cccdqr.verify(t, trust, now=NOW), texts, rounds)
-    bare_rate = rate(bare, signed, rounds)
     sign = (lambda item: key.sign(item[1], ec.ECDSA(hashes.SHA256()))) \
         if alg is cccdqr.Algorithm.ES256 else (lambda item: key.sign(item[1]))
-    issue_rate = rate(lambda c: issuer.issue(c, now=NOW, valid_for=dt.timedelta(days=365)),
-                      certs, rounds)
-    bare_sign_rate = rate(sign, signed, rounds)
     barebones = barebones_verifier(alg, key, NOW)
     assert all(map(barebones, texts))
     claims = [cbor2.loads(native.claims_to_cbor(c, issuer="VN", iat=1, exp=2, cti=bytes(12)))
               for c in certs]
-    barebones_verify_rate = rate(barebones, texts, rounds)
-    barebones_issue_rate = rate(barebones_issuer(alg, key), claims, rounds)
-    return {"alg": alg.value, "n": n, "chars": sum(map(len, texts)) / n,
-            "verify": verify_rate, "bare_verify": bare_rate,
-            "issue": issue_rate, "bare_sign": bare_sign_rate,
-            "barebones_verify": barebones_verify_rate, "barebones_issue": barebones_issue_rate,
-            "texts": texts, "trust": trust,
-            "certs": certs, "issuer": issuer}
+    best = interleaved([
+        ("verify", each(lambda t: cccdqr.verify(t, trust, now=NOW), texts)),
+        ("bare_verify", each(bare, signed)),
+        ("barebones_verify", each(barebones, texts)),
+        ("issue", each(lambda c: issuer.issue(c, now=NOW, valid_for=dt.timedelta(days=365)), certs)),
+        ("bare_sign", each(sign, signed)),
+        ("barebones_issue", each(barebones_issuer(alg, key), claims)),
+    ], rounds)
+    rates = {name: n / seconds for name, (seconds, _) in best.items()}
+    return {"alg": alg.value, "n": n, "chars": sum(map(len, texts)) / n, **rates,
+            "texts": texts, "trust": trust, "certs": certs, "issuer": issuer}
 
 
 def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertificate],
@@ -286,7 +285,7 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--quick", action="store_true", help="tiny run (smoke)")
     ap.add_argument("-n", type=int, default=2000, help="codes per algorithm")
     args = ap.parse_args(argv)
-    n, rounds = (20, 1) if args.quick else (args.n, 5)
+    n, rounds = (20, 1) if args.quick else (args.n, 7)
     rows = [measure(cccdqr.Algorithm.ES256, testkeys.test_es256_key("bench"), n, rounds),
             measure(cccdqr.Algorithm.EDDSA, testkeys.test_ed25519_key("bench"), n, rounds)]
     lines = [

@@ -86,6 +86,7 @@ CREATE TABLE entries (
 ) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('format', '{FORMAT_NAME}'), ('version', '{FORMAT_VERSION}');
 """
+_INSERT = "INSERT OR IGNORE INTO entries (kind, id, added_at) VALUES (?, ?, ?)"
 _LOOKUP_GROUP = 8  # ids looked up by one statement
 
 
@@ -96,7 +97,7 @@ def _lookup_sql(n: int) -> str:
     three. Written as ORs, which SQLite answers from the primary key; the
     row-value form ``(kind, id) IN (VALUES ...)`` scans the whole table."""
     return "SELECT 1 FROM entries WHERE " + " OR ".join(["(kind = ? AND id = ?)"] * n) + " LIMIT 1"
-_INSERT = "INSERT OR IGNORE INTO entries (kind, id, added_at) VALUES (?, ?, ?)"
+
 
 Progress = Callable[[int], None]
 """Called during an import with the number of ids read so far."""
