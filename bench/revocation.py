@@ -144,10 +144,14 @@ def run(n: int, lookups: int, seed: int, folder: Path, log: Callable[[str], None
         trust = cccdqr.TrustStore([cccdqr.Issuer(testkeys.test_es256_key("bench")).trusted_key()])
         assert cccdqr.verify(text, trust, now=NOW, revocation=ro).valid
         k = max(50, min(500, lookups // 20))
-        res["verify_with"] = summary(per_call_us(
-            lambda _: cccdqr.verify(text, trust, now=NOW, revocation=ro), hits[:k]))
-        res["verify_without"] = summary(per_call_us(
-            lambda _: cccdqr.verify(text, trust, now=NOW), hits[:k]))
+        paths = {"verify_with": lambda _: cccdqr.verify(text, trust, now=NOW, revocation=ro),
+                 "verify_without": lambda _: cccdqr.verify(text, trust, now=NOW)}
+        for path in paths.values():  # warm up both first: whichever ran first paid for it
+            per_call_us(path, hits[:k])
+        for _ in range(5):  # taking turns; the round with the lowest median counts
+            for name, path in paths.items():
+                got = summary(per_call_us(path, hits[:k]))
+                res[name] = min(res.get(name, got), got)  # type: ignore[type-var]
 
     bare = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
     bare.execute("PRAGMA mmap_size = 268435456")
