@@ -42,8 +42,8 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import cbor2
 import cryptography

@@ -259,13 +259,13 @@ def profile(texts: list[str], trust: cccdqr.TrustStore, top: int = 12) -> str:
 
 WHERE_THE_TIME_GOES = """\
 What is left, and why it stays (issue 8). The signature is OpenSSL's and is the
-floor. The bare-bones Python row above is the ceiling for any verifier or issuer
+floor. The bare-bones Python columns above are the ceiling for any verifier or issuer
 written in Python: it does nothing but the unavoidable calls (Base45, cbor2 for
 the COSE_Sign1 and the claims, the Sig_structure, the signature, two time
 comparisons; on issue: cbor2, the signature, zlib level 9, Base45) and checks
 nothing. For ES256 that ceiling is itself below both goals, so no Python
 verifier or issuer reaches them on this machine; for EdDSA (a slower signature)
-it is just above them. cccdqr adds what the design requires on top: the limits
+it is at or just above them. cccdqr adds what the design requires on top: the limits
 proven before any object is trusted, the strict record (unknown keys, types,
 ranges), the validated frozen model (a three-dose record is five objects), the
 CCCD rules, the reasons and the result object. The in-sequence column shows
