@@ -176,6 +176,23 @@ def test_hc1_default_keys_are_es256_and_ps256() -> None:
     assert algs == {"ES256", "PS256"}
 
 
+def test_a_failing_ps256_example_replays_as_it_failed() -> None:
+    """A PS256 signature has a random salt, and so the text a random length.
+    Hypothesis replays a failing example while shrinking it; a strategy that
+    draws from the text must then see the very same text, or the run ends in
+    a flakiness error instead of the test's own failure."""
+    from cccdqr._testing_formats import rsa_key
+
+    @settings(max_examples=50, database=None, derandomize=True)
+    @given(testing.signed_codes("HC1", rsa_key("testing hc1 ps256")), st.data())
+    def fails(code: testing.SignedCode, data: st.DataObject) -> None:
+        where = data.draw(st.integers(0, len(code.text)))
+        assert where < 5
+
+    with pytest.raises(AssertionError):
+        fails()
+
+
 @given(testing.signed_vn1(test_ed25519_key()))
 def test_signed_vn1_is_signed_codes_vn1(code: testing.SignedCode) -> None:
     assert code.format == "VN1"

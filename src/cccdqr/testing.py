@@ -573,7 +573,8 @@ def signed_codes(
     whole seconds, 2021-2029) and ``verify(...).certificate`` equals
     ``certificate``. Keys are TEST-ONLY (:mod:`cccdqr.testkeys` labels, and a
     label-derived RSA key for PS256), drawn when ``key`` is not given; signing
-    is deterministic except PS256 (random salt), so failing examples replay.
+    is deterministic (a PS256 code, whose salt is random, is remembered per
+    input within the process), so failing examples replay.
     ``record_types`` (a subset of ``"vtr"``) fixes which kinds of event the
     certificate holds, where the format can hold them:
 
@@ -722,9 +723,19 @@ def _signed_dcc(draw: st.DrawFn, keys: st.SearchStrategy[cose.PrivateKey],
     cert = HealthCertificate(subject=subject, **groups)
     at = draw(clocks)
     body = f"URN:UVCI:01:{country}:{draw(st.binary(min_size=16, max_size=16)).hex().upper()}"
-    text = signer.issue(cert, now=at, valid_for=valid_for,
-                        uvci=f"{body}#{dcc.uvci_checksum(body)}")
+    text = _issue_dcc(signer, cert, at, valid_for, f"{body}#{dcc.uvci_checksum(body)}")
     return SignedCode(text=text, certificate=cert, trust=trust, now=at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _issue_dcc(signer: Issuer, cert: HealthCertificate, at: dt.datetime, valid_for: dt.timedelta,
+               uvci: str) -> str:
+    """The EU DCC for these inputs, the same text every time in this process.
+    A PS256 signature carries a random salt (RFC 8230 fixes its length at 32
+    bytes, so it cannot be left out), and so does its zlib-compressed length:
+    without this, an example Hypothesis replays would come out different, and a
+    strategy drawing from the text (a position, a length) would be flaky."""
+    return signer.issue(cert, now=at, valid_for=valid_for, uvci=uvci)
 
 
 # --- SMART Health Cards -----------------------------------------------------------------
