@@ -54,3 +54,28 @@ def each(fn: Callable[[Any], object], items: Sequence[Any]) -> Callable[[], int]
             fn(item)
         return len(items)
     return run
+
+
+def alone_us(fn: Callable[[Any], object], items: Sequence[Any], rounds: int) -> float:
+    """µs per item of ``fn`` run alone over all ``items``: CPU time, best of
+    ``rounds`` (the best run is the least disturbed)."""
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for item in items:
+            fn(item)
+        best = min(best, time.process_time() - t0)
+    return max(best, 1e-9) / len(items) * 1e6
+
+
+def stage_table(rows: list[tuple[str, float, float]], own: str, whole_label: str) -> list[str]:
+    """Markdown rows for stages timed alone and in sequence (``in_sequence``),
+    the last row being the whole call: each stage's share of the whole, and
+    what the whole spends beyond the stages (``own``: the caller's own code)."""
+    (_, _, whole), parts = rows[-1], rows[:-1]
+    rest = whole - sum(q for _, _, q in parts)
+    return ["| stage | alone µs | in sequence µs | share of the whole |", "|---|---:|---:|---:|",
+            *(f"| {name} | {t:.1f} | {q:.1f} | {q / whole:.0%} |" for name, t, q in parts),
+            f"| {own} | | {rest:.1f} | {rest / whole:.0%} |",
+            f"| **{whole_label}** | | **{whole:.1f}** | 100% |"]
+

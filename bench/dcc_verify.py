@@ -39,7 +39,6 @@ import io
 import platform
 import pstats
 import sys
-import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,7 +46,7 @@ from typing import Any
 
 import cbor2
 import cryptography
-from _timing import in_sequence, interleaved
+from _timing import alone_us, in_sequence, interleaved, stage_table
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -94,16 +93,6 @@ def payloads(n: int, issuer: cccdqr.Issuer) -> list[str]:
     return out
 
 
-def best_of(repeat: int, fn: Callable[[], int]) -> tuple[float, int]:
-    """Best CPU time over ``repeat`` runs, and what the last run returned."""
-    best, got = float("inf"), 0
-    for _ in range(repeat):
-        t0 = time.process_time()
-        got = fn()
-        best = min(best, max(time.process_time() - t0, 1e-9))
-    return best, got
-
-
 WHERE_THE_TIME_GOES = """\
 What is left (issue 8). The signature is OpenSSL's and is the floor. The
 bare-bones row is the ceiling for a verifier written in Python (Base45, zlib,
@@ -140,9 +129,8 @@ def stages(texts: list[str], trust: cccdqr.TrustStore,
               for m in msgs]
     verify_module = importlib.import_module("cccdqr.verify")
 
-    def us(fn: Callable[[object], object], items: Sequence[object]) -> float:
-        seconds, _ = best_of(repeat, lambda: sum(1 for item in items if fn(item) or True))
-        return seconds / len(items) * 1e6
+    def us(fn: Callable[[Any], object], items: Sequence[Any]) -> float:
+        return alone_us(fn, items, repeat)
 
     def later(c: Any) -> object:
         return verify_module._result(
@@ -165,19 +153,19 @@ def stages(texts: list[str], trust: cccdqr.TrustStore,
         lambda t, i, _: cccdqr.verify(t, trust, now=NOW),
     ])
     alone = [
-        ("Base45 decode", us(lambda t: b45decode(t[4:]), texts)),  # type: ignore[index]
-        ("inflate (zlib)", us(lambda z: dcc.inflate(z, limits), zipped)),  # type: ignore[arg-type]
-        ("COSE_Sign1 structure and headers", us(lambda r: dcc.decode_sign1(r, limits), raws)),  # type: ignore[arg-type]
+        ("Base45 decode", us(lambda t: b45decode(t[4:]), texts)),
+        ("inflate (zlib)", us(lambda z: dcc.inflate(z, limits), zipped)),
+        ("COSE_Sign1 structure and headers", us(lambda r: dcc.decode_sign1(r, limits), raws)),
         ("signature (cccdqr.cose.verify_bytes)", us(lambda m: cose.verify_bytes(
-            cose.Algorithm.ES256, key.public_key, m.signature, m.to_be_signed), msgs)),  # type: ignore[attr-defined]
+            cose.Algorithm.ES256, key.public_key, m.signature, m.to_be_signed), msgs)),
         ("claims CBOR (bounded decode), iss/iat/exp", us(
-            lambda m: dcc.read_claims(m.payload, limits), msgs)),  # type: ignore[attr-defined]
-        ("DGC schema check", us(lambda c: check_dgc(c[3]), claims)),  # type: ignore[index]
+            lambda m: dcc.read_claims(m.payload, limits), msgs)),
+        ("DGC schema check", us(lambda c: check_dgc(c[3]), claims)),
         ("DGC -> HealthCertificate (schema check included)",
-         us(lambda c: dcc.dgc_to_certificate(c[3]), claims)),  # type: ignore[index]
+         us(lambda c: dcc.dgc_to_certificate(c[3]), claims)),
         ("times, VerificationResult", us(later, opened)),
         # The whole call last, timed here too, so the table compares like with like.
-        ("whole", us(lambda t: cccdqr.verify(t, trust, now=NOW), texts)),  # type: ignore[arg-type]
+        ("whole", us(lambda t: cccdqr.verify(t, trust, now=NOW), texts)),
     ]
     schema = next(t for name, t in alone if name.startswith("DGC schema"))
     staged = [row for row in alone if not row[0].startswith("DGC schema")]
@@ -307,17 +295,12 @@ def report(rows: list[tuple[str, float, int]], n: int, repeat: int, prof: str) -
     lines += ["", "Goals: " + ", ".join(
         f"{k} >= {v:.2f} of bare: {'met' if ratios['cccdqr ' + k] >= v else 'not met'} "
         f"({ratios['cccdqr ' + k]:.2f})" for k, v in GOALS.items())]
-    rows_, schema = STAGES
-    (_, _, whole), parts = rows_[-1], rows_[:-1]
+    stage_rows, schema = STAGES
     lines += ["", "Where a cccdqr verify() goes (µs per payload: each stage timed alone over all "
               "payloads, and in sequence, each payload taken through every stage in turn as "
               "`verify` does; then the whole call):", "",
-              "| stage | alone µs | in sequence µs | share of the whole |", "|---|---:|---:|---:|"]
-    lines += [f"| {name} | {t:.1f} | {q:.1f} | {q / whole:.0%} |" for name, t, q in parts]
-    rest = whole - sum(q for _, _, q in parts)
-    lines += [f"| `verify`'s own code (input checks, format detection, envelope, revocation ids, "
-              f"glue) | | {rest:.1f} | {rest / whole:.0%} |",
-              f"| **whole verify()** | | **{whole:.1f}** | 100% |", "",
+              *stage_table(stage_rows, "`verify`'s own code (input checks, format detection, "
+                           "envelope, revocation ids, glue)", "whole verify()"), "",
               f"(the schema check alone: {schema:.1f} µs)", "", WHERE_THE_TIME_GOES]
     if prof:
         lines += ["", "<details><summary>cProfile of cccdqr verify()</summary>", "", "```",

@@ -36,7 +36,6 @@ import datetime as dt
 import importlib
 import io
 import pstats
-import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 import cbor2
-from _timing import each, in_sequence, interleaved
+from _timing import alone_us, each, in_sequence, interleaved, stage_table
 
 import cccdqr
 from cccdqr import _cbor, testkeys
@@ -74,17 +73,6 @@ def certificates(n: int) -> list[HealthCertificate]:
                             sex=Sex.MALE if i % 2 == 0 else Sex.FEMALE),
             vaccinations=doses))
     return out
-
-
-def rate(fn: Callable[[Any], Any], items: list[Any], rounds: int) -> float:
-    """Best-of-``rounds`` items per CPU second (the best run is the least disturbed)."""
-    best = 0.0
-    for _ in range(rounds):
-        t0 = time.process_time()
-        for item in items:
-            fn(item)
-        best = max(best, len(items) / max(time.process_time() - t0, 1e-9))
-    return best
 
 
 def bare_verifier(alg: cccdqr.Algorithm, key: Any) -> Callable[[tuple[bytes, bytes]], None]:
@@ -190,7 +178,7 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
     verify_module = importlib.import_module("cccdqr.verify")
 
     def us(fn: Callable[[Any], Any], items: list[Any]) -> float:
-        return 1e6 / rate(fn, items, rounds)
+        return alone_us(fn, items, rounds)
 
     def later(c: Any) -> None:
         verify_module._later_checks(c, key, now=NOW, skew=verify_module.DEFAULT_SKEW,
@@ -322,13 +310,8 @@ def main(argv: list[str] | None = None) -> str:
         lines += ["", f"Where a {r['alg']} verify goes (µs per code: each stage timed alone over "
                       "all codes, and in sequence, each code taken through every stage in turn "
                       "as `verify` does; then the whole call):", "",
-                  "| stage | alone µs | in sequence µs | share of the whole |", "|---|---:|---:|---:|"]
-        (_, _, whole), verify_rows = verify_rows[-1], verify_rows[:-1]
-        lines += [f"| {name} | {t:.1f} | {q:.1f} | {q / whole:.0%} |" for name, t, q in verify_rows]
-        rest = whole - sum(q for _, _, q in verify_rows)
-        lines += [f"| `verify`'s own code (input checks, format detection, envelope, CWT claims, "
-                  f"glue) | | {rest:.1f} | {rest / whole:.0%} |",
-                  f"| **whole verify** | | **{whole:.1f}** | 100% |"]
+                  *stage_table(verify_rows, "`verify`'s own code (input checks, format detection, "
+                               "envelope, CWT claims, glue)", "whole verify")]
         (_, whole), issue_rows = issue_rows[-1], issue_rows[:-1]
         lines += ["", f"Where a {r['alg']} issue goes:", "", "| stage | µs | share |", "|---|---:|---:|"]
         lines += [f"| {name} | {t:.1f} | {t / whole:.0%} |" for name, t in issue_rows]
