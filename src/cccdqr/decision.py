@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .binding import BindingResult
-from .reasons import Lang, Reason, Status
+from .reasons import Lang, Reason, Status, verdict_line
 from .result import VerificationResult
 
 __all__ = ["Decision", "decide"]
@@ -47,10 +47,9 @@ class Decision:
 
     def message(self, lang: Lang = "en") -> str:
         """The verdict and its primary reason as one line for staff."""
-        head = self.status.message(lang)
         if self.reason is Reason.POLICY_NOT_MET and self.result.policy is not None:
             return self.result.policy.message(lang)
-        return f"{head}: {self.reasons[0].message(lang)}" if self.reasons else head
+        return verdict_line(self.status, self.reasons, lang)
 
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
         """JSON-ready; by default without personal data (safe to log)."""

@@ -270,3 +270,10 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
         _I, "The certificate is genuine but does not meet the entry rules.",
         "Chứng nhận là thật nhưng không đáp ứng quy định."),
 }
+
+
+def verdict_line(status: Status, reasons: tuple[Reason, ...], lang: Lang = "en") -> str:
+    """The verdict and its primary reason as one line for staff (for a
+    verification result and for a checkpoint decision alike)."""
+    head = status.message(lang)
+    return f"{head}: {reasons[0].message(lang)}" if reasons else head

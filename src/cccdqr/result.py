@@ -10,7 +10,7 @@ from typing import Any
 from ._json import jsonable
 from .model import HealthCertificate
 from .policy import PolicyOutcome
-from .reasons import Lang, Reason, Status
+from .reasons import Lang, Reason, Status, verdict_line
 
 __all__ = ["Inspection", "VerificationResult"]
 
@@ -48,8 +48,7 @@ class VerificationResult:
 
     def message(self, lang: Lang = "en") -> str:
         """The verdict and its primary reason as one line for staff."""
-        head = self.status.message(lang)
-        return f"{head}: {self.reasons[0].message(lang)}" if self.reasons else head
+        return verdict_line(self.status, self.reasons, lang)
 
     def to_dict(self, *, personal: bool = True) -> dict[str, Any]:
         """JSON-ready dict. ``personal=False`` leaves out the certificate, the
