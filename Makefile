@@ -27,7 +27,7 @@ zbar:
 	fi
 
 demo: setup
-	$(PY) -m cccdqr.demo demo-out
+	$(PY) -m cccdqr.cli.demo demo-out
 
 test: setup
 	$(PY) -m mypy

@@ -54,8 +54,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 
 import cccdqr
-from cccdqr import cose, testkeys
-from cccdqr._base45 import b45decode
+from cccdqr import testkeys
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45decode
 from cccdqr.formats import dcc
 from cccdqr.formats._dcc_schema import check_dgc
 
@@ -127,7 +128,7 @@ def stages(texts: list[str], trust: cccdqr.TrustStore,
     claims = [dcc.read_claims(m.payload, limits) for m in msgs]
     opened = [dcc.open_payload(m.payload, limits, alg=cose.Algorithm.ES256, signature=m.signature)
               for m in msgs]
-    verify_module = importlib.import_module("cccdqr.verify")
+    verify_module = importlib.import_module("cccdqr.engine.verify")
 
     def us(fn: Callable[[Any], object], items: Sequence[Any]) -> float:
         return alone_us(fn, items, repeat)
@@ -156,7 +157,7 @@ def stages(texts: list[str], trust: cccdqr.TrustStore,
         ("Base45 decode", us(lambda t: b45decode(t[4:]), texts)),
         ("inflate (zlib)", us(lambda z: dcc.inflate(z, limits), zipped)),
         ("COSE_Sign1 structure and headers", us(lambda r: dcc.decode_sign1(r, limits), raws)),
-        ("signature (cccdqr.cose.verify_bytes)", us(lambda m: cose.verify_bytes(
+        ("signature (cccdqr.wire.cose.verify_bytes)", us(lambda m: cose.verify_bytes(
             cose.Algorithm.ES256, key.public_key, m.signature, m.to_be_signed), msgs)),
         ("claims CBOR (bounded decode), iss/iat/exp", us(
             lambda m: dcc.read_claims(m.payload, limits), msgs)),

@@ -48,11 +48,12 @@ import cbor2
 from _timing import alone_us, each, in_sequence, interleaved, stage_table
 
 import cccdqr
-from cccdqr import _cbor, testkeys
-from cccdqr._base45 import b45decode, b45encode
+from cccdqr import testkeys
+from cccdqr.wire import cbor as _cbor
+from cccdqr.wire.base45 import b45decode, b45encode
 from cccdqr.formats import native
-from cccdqr.identity import validate_cccd_number
-from cccdqr.model import HealthCertificate, Sex, Subject, Vaccination
+from cccdqr.core.identity import validate_cccd_number
+from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 GOALS = {"verify": 0.80, "issue": 0.40}
@@ -165,9 +166,9 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
     """µs per code of each verify stage, timed alone and in sequence (the whole
     call timed like the stages, per call), and of each issue stage alone."""
     limits = cccdqr.Limits()
-    key = trust.lookup(cccdqr.cose.spki_kid(issuer.public_key))[0]
+    key = trust.lookup(cccdqr.wire.cose.spki_kid(issuer.public_key))[0]
     raws = [native.unwrap(t, limits) for t in texts]
-    msgs = [cccdqr.cose.decode_sign1(r, limits) for r in raws]
+    msgs = [cccdqr.wire.cose.decode_sign1(r, limits) for r in raws]
     envs = [native.decode_unverified(t, limits) for t in texts]
     claims = [_cbor.loads(m.payload, limits, malformed=cccdqr.Reason.BAD_CLAIMS) for m in msgs]
     contents = [e.open(limits) for e in envs]
@@ -175,7 +176,7 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
               "certificate": c.certificate, "issuer": c.issuer, "issued_at": c.issued_at,
               "expires_at": c.expires_at, "certificate_id": c.certificate_id}
              for e, c in zip(envs, contents, strict=True)]
-    verify_module = importlib.import_module("cccdqr.verify")
+    verify_module = importlib.import_module("cccdqr.engine.verify")
 
     def us(fn: Callable[[Any], Any], items: list[Any]) -> float:
         return alone_us(fn, items, rounds)
@@ -186,8 +187,8 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
 
     sequenced = in_sequence(texts, rounds, [
         lambda t, i, _: native.unwrap(t, limits),
-        lambda t, i, raw: cccdqr.cose.decode_sign1(raw, limits),
-        lambda t, i, msg: (msg, cccdqr.cose.verify_bytes(envs[i].alg, key.public_key, msg.signature,
+        lambda t, i, raw: cccdqr.wire.cose.decode_sign1(raw, limits),
+        lambda t, i, msg: (msg, cccdqr.wire.cose.verify_bytes(envs[i].alg, key.public_key, msg.signature,
                                                          msg.to_be_signed))[0],
         lambda t, i, msg: _cbor.loads(msg.payload, limits, malformed=cccdqr.Reason.BAD_CLAIMS),
         lambda t, i, claims: native.record_from_cbor(claims[native.RECORD_CLAIM]),
@@ -199,9 +200,9 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
     ])
     verify_rows = [
         ("Base45 decode (+ inflate when compressed)", us(lambda t: native.unwrap(t, limits), texts)),
-        ("COSE_Sign1 structure, headers, kid", us(lambda r: cccdqr.cose.decode_sign1(r, limits), raws)),
-        ("signature (cccdqr.cose.verify_bytes)",
-         us(lambda e: cccdqr.cose.verify_bytes(e.alg, key.public_key, e.signature, e.signed), envs)),
+        ("COSE_Sign1 structure, headers, kid", us(lambda r: cccdqr.wire.cose.decode_sign1(r, limits), raws)),
+        ("signature (cccdqr.wire.cose.verify_bytes)",
+         us(lambda e: cccdqr.wire.cose.verify_bytes(e.alg, key.public_key, e.signature, e.signed), envs)),
         ("claims CBOR (bounded decode)",
          us(lambda m: _cbor.loads(m.payload, limits, malformed=cccdqr.Reason.BAD_CLAIMS), msgs)),
         ("record -> HealthCertificate (parse + model checks)",
@@ -216,13 +217,13 @@ def stages(texts: list[str], trust: cccdqr.TrustStore, certs: list[HealthCertifi
                    zip(verify_rows, sequenced, strict=True)]
     cose_bytes = [native.unwrap(t, limits) for t in texts]
     payloads = [native.claims_to_cbor(c, issuer="VN", iat=1, exp=2, cti=bytes(12)) for c in certs]
-    sig_inputs = [cccdqr.cose.sig_structure(b"\xa2\x01\x26\x04\x48" + bytes(8), p) for p in payloads]
+    sig_inputs = [cccdqr.wire.cose.sig_structure(b"\xa2\x01\x26\x04\x48" + bytes(8), p) for p in payloads]
     issue_rows = [
         ("CCCD number rules", us(lambda c: validate_cccd_number(
             c.subject.id_number, dob=c.subject.dob, sex=c.subject.sex), certs)),
         ("claims CBOR", us(lambda c: native.claims_to_cbor(
             c, issuer="VN", iat=1, exp=2, cti=bytes(12)), certs)),
-        ("signature (cccdqr.cose.sign_bytes)", us(lambda d: cccdqr.cose.sign_bytes(
+        ("signature (cccdqr.wire.cose.sign_bytes)", us(lambda d: cccdqr.wire.cose.sign_bytes(
             issuer.alg, issuer._key, d), sig_inputs)),
         ("zlib level 9 (kept only when shorter)", us(lambda b: zlib.compress(b, 9), cose_bytes)),
         ("Base45 encode", us(b45encode, cose_bytes)),

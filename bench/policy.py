@@ -21,7 +21,7 @@ from typing import Any
 
 import cccdqr
 from cccdqr import Policy, testkeys
-from cccdqr.model import (
+from cccdqr.core.model import (
     RESULT_NOT_DETECTED,
     TEST_NAA,
     HealthCertificate,

@@ -36,7 +36,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 import cccdqr
 import cccdqr.testkeys
-from cccdqr.model import HealthCertificate, Sex, Subject, Vaccination
+from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
 from cccdqr.qr import render, scan
 from cccdqr.qr.scan import available_backends
 

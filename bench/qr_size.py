@@ -39,9 +39,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import cccdqr
-from cccdqr import cose, testkeys
+from cccdqr import testkeys
+from cccdqr.wire import cose
 from cccdqr.formats import shc
-from cccdqr.model import HealthCertificate, Sex, Subject, Vaccination
+from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 VALID = dt.timedelta(days=365)

@@ -1,4 +1,4 @@
-"""Benchmark: a 5,000,000-entry revocation list in SQLite (cccdqr.revocation).
+"""Benchmark: a 5,000,000-entry revocation list in SQLite (cccdqr.trust.revocation).
 
 Not a test. Builds the list the way an operator would: ids streamed from a
 seeded generator into a CSV file, then ``RevocationList.import_file``. Reports:
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import cccdqr
 from cccdqr import testkeys
-from cccdqr.revocation import DEFAULT_BATCH, RevocationList
+from cccdqr.trust.revocation import DEFAULT_BATCH, RevocationList
 
 OUT = Path(__file__).with_name("revocation.md")
 GOAL_US = 50.0

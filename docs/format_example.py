@@ -34,12 +34,14 @@ import segno
 from cryptography.hazmat.primitives import serialization
 
 import cccdqr
-from cccdqr import _cbor, cose, testkeys
-from cccdqr._base45 import b45decode
+from cccdqr import testkeys
+from cccdqr.wire import cbor as _cbor
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45decode
 from cccdqr.formats import native
-from cccdqr.limits import Limits
-from cccdqr.model import HealthCertificate, Sex, Subject, Vaccination
-from cccdqr.products import PRODUCT_NAMES, PRODUCT_NUMBERS
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
+from cccdqr.core.products import PRODUCT_NAMES, PRODUCT_NUMBERS
 
 __all__ = ["build_example", "example_certificate", "generated_parts", "main", "size_sentence",
            "size_table", "to_markdown", "update_doc"]

@@ -57,9 +57,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import cccdqr
-from cccdqr import cli
-from cccdqr.cli import SYMBOL, Checks, default_lang, load_checks, parse_time
-from cccdqr.errors import CccdqrError
+from cccdqr.cli import app as cli
+from cccdqr.cli.app import SYMBOL, Checks, default_lang, load_checks, parse_time
+from cccdqr.core.errors import CccdqrError
 from cccdqr.formats import detect
 from cccdqr.qr import ScanBackendUnavailable, scan_report
 

@@ -19,8 +19,9 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import cccdqr
-from cccdqr import cose, testkeys
-from cccdqr._base45 import b45encode
+from cccdqr import testkeys
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import native
 
 UTC = dt.timezone.utc

@@ -15,8 +15,9 @@ import cbor2
 import pytest
 
 import cccdqr
-from cccdqr import Algorithm, Limits, Reason, TrustStore, cose
-from cccdqr._base45 import b45encode
+from cccdqr import Algorithm, Limits, Reason, TrustStore
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import native
 
 import helpers

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cccdqr._base45 import ALPHABET, Base45Error, b45decode, b45encode
+from cccdqr.wire.base45 import ALPHABET, Base45Error, b45decode, b45encode
 
 # QR code alphanumeric mode (ISO/IEC 18004, table 5), written out independently.
 QR_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")

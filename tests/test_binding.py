@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import cccdqr
 from cccdqr import HealthCertificate, Reason, Sex, Subject, testing
-from cccdqr.binding import BindingResult, bind, fold_name
-from cccdqr.card import CardIdentity, format_card_qr, parse_card_qr
+from cccdqr.checkpoint.binding import BindingResult, bind, fold_name
+from cccdqr.checkpoint.card import CardIdentity, format_card_qr, parse_card_qr
 
 import helpers
 

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cccdqr import CccdqrError, InvalidCertificate, Reason, Sex, testing
-from cccdqr.card import MAX_CARD_QR_CHARS, CardIdentity, format_card_qr, parse_card_qr
-from cccdqr.errors import InvalidCardQR
+from cccdqr.checkpoint.card import MAX_CARD_QR_CHARS, CardIdentity, format_card_qr, parse_card_qr
+from cccdqr.core.errors import InvalidCardQR
 
 # Synthetic people (no real person): the shape of the research file's example.
 # 038 Thanh Hóa, digit 0 = 1900s male, 95 = 1995.

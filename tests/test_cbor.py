@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cccdqr import _cbor
-from cccdqr._reject import Reject
-from cccdqr.limits import Limits
-from cccdqr.reasons import Reason
+from cccdqr.wire import cbor as _cbor
+from cccdqr.core._reject import Reject
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 LIMITS = Limits()
 # A reason no CBOR limit uses, so a test sees that `malformed` is passed through.

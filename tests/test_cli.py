@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cccdqr import TrustStore
-from cccdqr.cli import default_lang, main
+from cccdqr.cli.app import default_lang, main
 
 import helpers
 

@@ -15,12 +15,12 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cccdqr import cose
-from cccdqr._reject import Reject
-from cccdqr.cose import Algorithm
-from cccdqr.errors import KeyAlgorithmMismatch
-from cccdqr.limits import Limits
-from cccdqr.reasons import Reason
+from cccdqr.wire import cose
+from cccdqr.core._reject import Reject
+from cccdqr.wire.cose import Algorithm
+from cccdqr.core.errors import KeyAlgorithmMismatch
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 from cccdqr.testkeys import test_ed25519_key, test_es256_key
 
 LIMITS = Limits()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cccdqr import TrustStore, verify
-from cccdqr.demo import SAMPLE, run_demo
+from cccdqr.cli.demo import SAMPLE, run_demo
 from cccdqr.qr import scan
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)

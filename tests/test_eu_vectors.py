@@ -23,9 +23,9 @@ import pytest
 
 import cccdqr
 from cccdqr import Reason
-from cccdqr.errors import KeyAlgorithmMismatch
+from cccdqr.core.errors import KeyAlgorithmMismatch
 from cccdqr.formats import dcc
-from cccdqr.trust import make_trusted_certificate
+from cccdqr.trust.store import make_trusted_certificate
 
 import helpers
 
@@ -155,6 +155,6 @@ def test_end_to_end_where_every_stage_is_expected_true() -> None:
 
 def test_zlib_bomb_in_hc1_is_capped() -> None:
     bomb = zlib.compress(b"\0" * (LIMITS.max_decompressed * 4), 9)
-    from cccdqr._base45 import b45encode
+    from cccdqr.wire.base45 import b45encode
     result = cccdqr.verify(dcc.PREFIX + b45encode(bomb), cccdqr.TrustStore(), now=helpers.NOW)
     assert result.reasons[0] is Reason.DECOMPRESSED_TOO_LARGE

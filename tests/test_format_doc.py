@@ -21,7 +21,7 @@ import pytest
 
 import cccdqr
 from cccdqr import Reason, Status, TrustStore, make_trusted_key, testkeys
-from cccdqr.products import PRODUCT_NUMBERS
+from cccdqr.core.products import PRODUCT_NUMBERS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 FORMAT_MD = DOCS / "FORMAT.md"
@@ -130,7 +130,7 @@ def test_markdown_option_prints_the_block(script: ModuleType, example: dict[str,
 
 def test_the_example_is_built_as_documented(example: dict[str, Any]) -> None:
     key = testkeys.test_ed25519_key("format-example")
-    assert example["kid_hex"] == cccdqr.cose.spki_kid(key.public_key()).hex()
+    assert example["kid_hex"] == cccdqr.wire.cose.spki_kid(key.public_key()).hex()
     assert example["alg_id"] == -8
     assert example["iat_iso"] == "2026-01-15T00:00:00Z"
     assert example["exp_iso"] == "2027-01-15T00:00:00Z"

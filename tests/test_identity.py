@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cccdqr.errors import InvalidCccdNumber, InvalidCertificate
-from cccdqr.identity import (
+from cccdqr.core.errors import InvalidCccdNumber, InvalidCertificate
+from cccdqr.core.identity import (
     CccdInfo,
     check_cccd_number,
     describe_cccd_number,
     province_codes,
     validate_cccd_number,
 )
-from cccdqr.model import Sex
-from cccdqr.reasons import Reason
+from cccdqr.core.model import Sex
+from cccdqr.core.reasons import Reason
 
 import helpers
 

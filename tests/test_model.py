@@ -1,4 +1,4 @@
-"""Construction validation of the frozen value types in cccdqr.model."""
+"""Construction validation of the frozen value types in cccdqr.core.model."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import cccdqr
 import helpers
 from cccdqr import testkeys
-from cccdqr.errors import CccdqrError, InvalidCertificate
-from cccdqr.model import (
+from cccdqr.core.errors import CccdqrError, InvalidCertificate
+from cccdqr.core.model import (
     DISEASE_COVID19,
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cccdqr
-from cccdqr._json import jsonable
-from cccdqr.errors import CccdqrError, PolicyError
-from cccdqr.model import (
+from cccdqr.core._json import jsonable
+from cccdqr.core.errors import CccdqrError, PolicyError
+from cccdqr.core.model import (
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
     TEST_NAA,
@@ -25,8 +25,8 @@ from cccdqr.model import (
     Test,
     Vaccination,
 )
-from cccdqr.policy import PATHS, Policy, PolicyOutcome
-from cccdqr.products import PRODUCT_NAMES
+from cccdqr.policy.toml_policy import PATHS, Policy, PolicyOutcome
+from cccdqr.core.products import PRODUCT_NAMES
 from cccdqr.testing import health_certificates
 
 import helpers
@@ -59,7 +59,7 @@ def recovery(first_ago: int = 40, from_ago: int = 29, until_in: int = 140) -> Re
                     valid_until=TODAY + dt.timedelta(days=until_in))
 
 
-def rule(outcome: PolicyOutcome, rule_id: str) -> cccdqr.policy.RuleResult:
+def rule(outcome: PolicyOutcome, rule_id: str) -> cccdqr.policy.toml_policy.RuleResult:
     found = [r for r in outcome.rules if r.rule == rule_id]
     assert len(found) == 1, (rule_id, outcome.rules)
     return found[0]
@@ -567,7 +567,7 @@ def test_docs_show_the_complete_schema() -> None:
     import re
     import tomllib
 
-    from cccdqr.policy import _SCHEMA, _validate
+    from cccdqr.policy.toml_policy import _SCHEMA, _validate
 
     doc = (Path(__file__).parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
     block = re.search(r"## The default file.*?```toml\n(.*?)```", doc, re.S)

@@ -22,7 +22,7 @@ import pytest
 
 import cccdqr
 from cccdqr import Limits, Reason, Status, testkeys
-from cccdqr._base45 import b45encode
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import native
 
 import helpers
@@ -134,7 +134,7 @@ def _bad_signature(_: pytest.MonkeyPatch) -> Case:
 def _internal_error(monkeypatch: pytest.MonkeyPatch) -> Case:
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
-    monkeypatch.setattr(importlib.import_module("cccdqr.verify"), "check_cccd_number", boom)
+    monkeypatch.setattr(importlib.import_module("cccdqr.engine.verify"), "check_cccd_number", boom)
     return Case(_issued())
 
 

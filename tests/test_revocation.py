@@ -1,4 +1,4 @@
-"""cccdqr.revocation: revocation lists in real SQLite files, their import/export, and verify()."""
+"""cccdqr.trust.revocation: revocation lists in real SQLite files, their import/export, and verify()."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from cccdqr import Reason, Status
-from cccdqr._progress import import_with_progress
-from cccdqr.errors import CccdqrError, RevocationListError
-from cccdqr.revocation import (
+from cccdqr.cli._progress import import_with_progress
+from cccdqr.core.errors import CccdqrError, RevocationListError
+from cccdqr.trust.revocation import (
     FORMAT_VERSION,
     KINDS,
     ImportReport,

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 import cccdqr
-from cccdqr import Reason, Status, jwks
-from cccdqr.errors import RevocationListError, TrustListError
+from cccdqr import Reason, Status
+from cccdqr.trust import jwks
+from cccdqr.core.errors import RevocationListError, TrustListError
 from cccdqr.formats import shc as shc_format
-from cccdqr.revocation import RevocationList
+from cccdqr.trust.revocation import RevocationList
 
 import helpers
 

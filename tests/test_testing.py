@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import cccdqr
 from cccdqr import Reason, Sex, Status, check_cccd_number, testing
-from cccdqr.identity import province_codes
+from cccdqr.core.identity import province_codes
 from cccdqr.testkeys import test_ed25519_key, test_es256_key
 
 CCCD_RULES = (Reason.CCCD_FORMAT, Reason.CCCD_UNKNOWN_PROVINCE, Reason.CCCD_CENTURY_MISMATCH,
@@ -181,7 +181,7 @@ def test_a_failing_ps256_example_replays_as_it_failed() -> None:
     Hypothesis replays a failing example while shrinking it; a strategy that
     draws from the text must then see the very same text, or the run ends in
     a flakiness error instead of the test's own failure."""
-    from cccdqr._testing_formats import rsa_key
+    from cccdqr.testing._formats import rsa_key
 
     @settings(max_examples=50, database=None, derandomize=True)
     @given(testing.signed_codes("HC1", rsa_key("testing hc1 ps256")), st.data())

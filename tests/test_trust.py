@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from cccdqr.cose import Algorithm, certificate_kid, spki_kid
-from cccdqr.errors import KeyAlgorithmMismatch, TrustListError
+from cccdqr.wire.cose import Algorithm, certificate_kid, spki_kid
+from cccdqr.core.errors import KeyAlgorithmMismatch, TrustListError
 from cccdqr.testkeys import test_ed25519_key, test_es256_key
-from cccdqr.trust import (
+from cccdqr.trust.store import (
     TRUST_LIST_FORMAT,
     TrustedKey,
     TrustStore,

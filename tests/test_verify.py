@@ -15,13 +15,13 @@ import pytest
 
 import cccdqr
 from cccdqr import Limits, Reason, Status, testkeys
-from cccdqr._base45 import b45decode, b45encode
+from cccdqr.wire.base45 import b45decode, b45encode
 from cccdqr.formats import detect, native
 
 import helpers
 from helpers import ED25519, ES256, NOW, claims, record_map, signed_code
 
-verify_module = importlib.import_module("cccdqr.verify")
+verify_module = importlib.import_module("cccdqr.engine.verify")
 SKEW = dt.timedelta(minutes=5)
 SECOND = dt.timedelta(seconds=1)
 
@@ -619,7 +619,7 @@ def test_internal_error_in_the_envelope_open(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_internal_error_in_signature_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cccdqr.cose, "verify_bytes", _boom)
+    monkeypatch.setattr(cccdqr.wire.cose, "verify_bytes", _boom)
     result = helpers.verify(issue())
     assert result.reasons == (Reason.INTERNAL_ERROR,)
     assert not result.signature_verified

@@ -23,10 +23,11 @@ from typing import Any
 import cbor2
 
 import cccdqr
-from cccdqr import cose, testkeys
-from cccdqr._base45 import b45encode
+from cccdqr import testkeys
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import native
-from cccdqr.demo import camera_frame
+from cccdqr.cli.demo import camera_frame
 from cccdqr.qr import render
 
 UTC = dt.timezone.utc
@@ -329,7 +330,7 @@ def cases() -> list[dict[str, Any]]:
 
 
 def raw_is_compressed(text: str) -> bool:
-    from cccdqr._base45 import b45decode
+    from cccdqr.wire.base45 import b45decode
     return b45decode(text[len(native.PREFIX):])[:1] == b"\x78"
 
 

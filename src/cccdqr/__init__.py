@@ -11,11 +11,11 @@ bound to a certificate (:func:`bind`).
 
 from __future__ import annotations
 
-from .binding import BindingResult, bind, fold_name
-from .card import CardIdentity, format_card_qr, parse_card_qr
-from .cose import Algorithm
-from .decision import Decision, decide
-from .errors import (
+from cccdqr.checkpoint.binding import BindingResult, bind, fold_name
+from cccdqr.checkpoint.card import CardIdentity, format_card_qr, parse_card_qr
+from cccdqr.wire.cose import Algorithm
+from cccdqr.checkpoint.decision import Decision, decide
+from cccdqr.core.errors import (
     CccdqrError,
     InvalidCardQR,
     InvalidCccdNumber,
@@ -25,10 +25,10 @@ from .errors import (
     RevocationListError,
     TrustListError,
 )
-from .identity import CccdInfo, check_cccd_number, describe_cccd_number, validate_cccd_number
-from .issue import Issuer
-from .limits import Limits
-from .model import (
+from cccdqr.core.identity import CccdInfo, check_cccd_number, describe_cccd_number, validate_cccd_number
+from cccdqr.engine.issue import Issuer
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import (
     DISEASE_COVID19,
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
@@ -43,13 +43,13 @@ from .model import (
     certificate_from_dict,
     certificate_to_dict,
 )
-from .jwks import trusted_keys_from_jwks
-from .policy import Policy, PolicyOutcome, RuleResult
-from .reasons import Reason, Status
-from .result import Inspection, VerificationResult
-from .revocation import RevocationList
-from .trust import TrustedKey, TrustStore, make_trusted_certificate, make_trusted_key
-from .verify import inspect, verify, verify_many
+from cccdqr.trust.jwks import trusted_keys_from_jwks
+from cccdqr.policy.toml_policy import Policy, PolicyOutcome, RuleResult
+from cccdqr.core.reasons import Reason, Status
+from cccdqr.engine.result import Inspection, VerificationResult
+from cccdqr.trust.revocation import RevocationList
+from cccdqr.trust.store import TrustedKey, TrustStore, make_trusted_certificate, make_trusted_key
+from cccdqr.engine.verify import inspect, verify, verify_many
 
 __version__ = "0.1.0"
 

@@ -31,8 +31,9 @@ from pycose.keys import CoseKey
 from pycose.messages import Sign1Message
 
 import cccdqr
-from cccdqr import Limits, Reason, Status, cose, testkeys
-from cccdqr._base45 import b45encode
+from cccdqr import Limits, Reason, Status, testkeys
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import dcc
 from cccdqr.formats._dcc_schema import SchemaError, check_dgc
 
@@ -262,7 +263,7 @@ def test_issued_code_is_zlib_level_9_base45_tagged_cose() -> None:
     raw = cose_of(text)
     assert raw[:1] == b"\xd2"
     assert dcc.wrap(raw) == text
-    assert zlib.compress(raw, 9) == cccdqr._base45.b45decode(text[4:])
+    assert zlib.compress(raw, 9) == cccdqr.wire.base45.b45decode(text[4:])
 
 
 def test_deterministic_es256_issue_is_reproducible() -> None:

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 import cccdqr
 from cccdqr import Reason, Status, testing
-from cccdqr._base45 import ALPHABET, b45decode, b45encode
+from cccdqr.wire.base45 import ALPHABET, b45decode, b45encode
 from cccdqr.formats import native
-from cccdqr.products import PRODUCT_NUMBERS
+from cccdqr.core.products import PRODUCT_NUMBERS
 
 import helpers
 from helpers import ED25519, ED25519_KEY, ES256, ES256_KEY, NOW, claims, record_map, signed_code

@@ -17,11 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cccdqr
-from cccdqr import Limits, Reason, Status, jwks
-from cccdqr._reject import Reject
-from cccdqr.errors import RevocationListError, TrustListError
+from cccdqr import Limits, Reason, Status
+from cccdqr.trust import jwks
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import RevocationListError, TrustListError
 from cccdqr.formats import shc
-from cccdqr.model import RESULT_DETECTED, RESULT_NOT_DETECTED, TEST_NAA, TEST_RAT
+from cccdqr.core.model import RESULT_DETECTED, RESULT_NOT_DETECTED, TEST_NAA, TEST_RAT
 
 from helpers import NOW
 from reason_cases.shc import (

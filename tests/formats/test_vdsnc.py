@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 import cccdqr
 from cccdqr import Limits, Reason, Sex, Status, testkeys
 from cccdqr.formats import detect, native, vdsnc
-from cccdqr.revocation import RevocationList
-from cccdqr.x509chain import VDS_NC_EKU, authenticate_signer, document_types
+from cccdqr.trust.revocation import RevocationList
+from cccdqr.trust.x509chain import VDS_NC_EKU, authenticate_signer, document_types
 
 import helpers
 from helpers import NOW

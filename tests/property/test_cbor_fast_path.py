@@ -11,10 +11,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cccdqr import _cbor, cose
-from cccdqr._reject import Reject
-from cccdqr.limits import Limits
-from cccdqr.reasons import Reason
+from cccdqr.wire import cbor as _cbor
+
+from cccdqr.wire import cose
+from cccdqr.core._reject import Reject
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 MALFORMED = Reason.BAD_RECORD
 

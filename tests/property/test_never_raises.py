@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import cccdqr
 from cccdqr import Reason, Status, testing
-from cccdqr._base45 import b45encode
+from cccdqr.wire.base45 import b45encode
 from cccdqr.formats import native
 
 import helpers

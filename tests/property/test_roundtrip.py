@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import cccdqr
 from cccdqr import Reason, Sex, Status, check_cccd_number, testing
 from cccdqr.formats import native
-from cccdqr.identity import province_codes
+from cccdqr.core.identity import province_codes
 
 import helpers
 from helpers import ED25519, ES256, NOW

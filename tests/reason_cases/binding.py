@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import cccdqr
 from cccdqr import Reason
-from cccdqr.binding import bind
-from cccdqr.card import parse_card_qr
-from cccdqr.errors import InvalidCardQR
+from cccdqr.checkpoint.binding import bind
+from cccdqr.checkpoint.card import parse_card_qr
+from cccdqr.core.errors import InvalidCardQR
 
 import helpers
 from reason_cases import Case, Producer

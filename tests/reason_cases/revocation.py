@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cccdqr import Reason
-from cccdqr.revocation import RevocationList
+from cccdqr.trust.revocation import RevocationList
 
 import helpers
 from helpers import CTI, NOW

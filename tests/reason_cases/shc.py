@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 import cccdqr
-from cccdqr import Reason, cose, jwks, testkeys
+from cccdqr import Reason, testkeys
+from cccdqr.wire import cose
+from cccdqr.trust import jwks
 from cccdqr.formats import shc
 
 from helpers import NOW

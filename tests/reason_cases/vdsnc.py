@@ -23,9 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 import cccdqr
-from cccdqr import Limits, Reason, cose, testkeys
+from cccdqr import Limits, Reason, testkeys
+from cccdqr.wire import cose
 from cccdqr.formats import vdsnc
-from cccdqr.x509chain import DOCUMENT_TYPE_EXTENSION, VDS_NC_EKU
+from cccdqr.trust.x509chain import DOCUMENT_TYPE_EXTENSION, VDS_NC_EKU
 
 from helpers import NOW
 from reason_cases import Case, Producer

@@ -44,11 +44,11 @@ import cbor2
 
 import cccdqr
 from cccdqr import Limits, Reason
-from cccdqr._base45 import Base45Error, b45decode
-from cccdqr._reject import Reject
+from cccdqr.wire.base45 import Base45Error, b45decode
+from cccdqr.core._reject import Reject
 from cccdqr.formats import dcc, detect
 from cccdqr.formats._dcc_schema import SchemaError, check_dgc
-from cccdqr.trust import make_trusted_certificate, record_types_from_eku
+from cccdqr.trust.store import make_trusted_certificate, record_types_from_eku
 
 from . import SHARED, require
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import cccdqr
-from cccdqr import Reason, Status, jwks
-from cccdqr._reject import Reject
+from cccdqr import Reason, Status
+from cccdqr.trust import jwks
+from cccdqr.core._reject import Reject
 from cccdqr.formats import shc
 
 from . import SHARED

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from .._reject import Reject
-from ..reasons import Reason
-from . import dcc, native, shc, vdsnc
+from cccdqr.core._reject import Reject
+from cccdqr.core.reasons import Reason
+from cccdqr.formats import dcc
+from cccdqr.formats import native
+from cccdqr.formats import shc
+from cccdqr.formats import vdsnc
 
 __all__ = ["FORMATS", "detect", "join_chunks"]
 

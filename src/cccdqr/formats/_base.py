@@ -13,25 +13,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from collections.abc import Callable
 
-from ..cose import Algorithm
-from ..limits import Limits
-from ..model import HealthCertificate
-from ..reasons import Reason
+from cccdqr.wire.cose import Algorithm
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import HealthCertificate, RevocationId
+from cccdqr.core.reasons import Reason
 
 if TYPE_CHECKING:
-    from ..trust import TrustedKey, TrustStore
-
-RevocationId = tuple[str, bytes]
-"""``(kind, id)``: how a revocation list names a certificate. Kinds in use:
-``"cti"`` (VN1), ``"uci"``, ``"countrycodeuci"``, ``"signature"`` (EU DCC, the
-first 16 bytes of SHA-256 as the EU revocation scheme defines them), ``"rid"``
-(SMART Health Cards, scoped as ``kid.rid``) and ``"uvci"`` (VDS-NC: the UVCI and
-its SHA-256, first 16 bytes)."""
+    from cccdqr.trust.store import TrustedKey, TrustStore
 
 KeyResolver = Callable[["TrustStore", dt.datetime, dt.timedelta], "TrustedKey"]
 """For formats that carry their signer certificate (VDS-NC): authenticate it
 against the trust store's authorities and return the key to check the signature
-with, or raise :class:`~cccdqr._reject.Reject`."""
+with, or raise :class:`~cccdqr.core._reject.Reject`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

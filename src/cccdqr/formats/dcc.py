@@ -23,18 +23,20 @@ import unicodedata
 import zlib
 from typing import Any
 
-from .. import _cbor, cose
-from .._base45 import Base45Error, b45decode, b45encode
-from .._cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
-from .._inflate import inflate as _inflate
-from .._reject import Reject
-from ..errors import InvalidCertificate
-from ..limits import Limits
-from ..model import HealthCertificate, Recovery, Subject, Test, Vaccination
-from ..products import dcc_product_details, product_from_dcc
-from ..reasons import Reason
-from ._base import Contents, Envelope, RevocationId
-from ._dcc_schema import SchemaError, check_dgc
+from cccdqr.wire import cbor as _cbor
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import Base45Error, b45decode, b45encode
+from cccdqr.wire.cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
+from cccdqr.wire.inflate import inflate as _inflate
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import InvalidCertificate
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import HealthCertificate, Recovery, Subject, Test, Vaccination
+from cccdqr.core.products import dcc_product_details, product_from_dcc
+from cccdqr.core.reasons import Reason
+from cccdqr.core.model import RevocationId
+from cccdqr.formats._base import Contents, Envelope
+from cccdqr.formats._dcc_schema import SchemaError, check_dgc
 
 __all__ = [
     "NAME",

@@ -12,14 +12,15 @@ import zlib
 from typing import Any
 from collections.abc import Callable
 
-from .. import _cbor, cose
-from .._base45 import Base45Error, b45decode, b45encode
-from .._cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
-from .._inflate import inflate
-from .._reject import Reject
-from ..errors import InvalidCertificate
-from ..limits import Limits
-from ..model import (
+from cccdqr.wire import cbor as _cbor
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import Base45Error, b45decode, b45encode
+from cccdqr.wire.cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
+from cccdqr.wire.inflate import inflate
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import InvalidCertificate
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import (
     DISEASE_COVID19,
     HealthCertificate,
     Recovery,
@@ -28,9 +29,9 @@ from ..model import (
     Vaccination,
     parse_dob,
 )
-from ..products import PRODUCT_CODES, PRODUCT_NUMBERS
-from ..reasons import Reason
-from ._base import Contents, Envelope
+from cccdqr.core.products import PRODUCT_CODES, PRODUCT_NUMBERS
+from cccdqr.core.reasons import Reason
+from cccdqr.formats._base import Contents, Envelope
 
 __all__ = ["NAME", "PREFIX", "decode_unverified", "encode", "matches"]
 

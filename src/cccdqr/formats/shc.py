@@ -7,7 +7,7 @@ signature is raw r||s. The deprecated multi-QR form is ``shc:/<i>/<n>/<digits>``
 
 ``decode_unverified`` checks the text, the JWS structure and header, and
 inflates the payload (within ``limits.max_decompressed``); ``open`` reads the
-claims and maps the FHIR bundle to a :class:`~cccdqr.model.HealthCertificate`
+claims and maps the FHIR bundle to a :class:`~cccdqr.core.model.HealthCertificate`
 only after the signature holds. docs/interop-shc.md lists every decision.
 """
 
@@ -22,12 +22,12 @@ import re
 from typing import Any
 from collections.abc import Sequence
 
-from .. import cose
-from .._inflate import RAW_DEFLATE, inflate
-from .._reject import Reject
-from ..errors import InvalidCertificate
-from ..limits import Limits
-from ..model import (
+from cccdqr.wire import cose
+from cccdqr.wire.inflate import RAW_DEFLATE, inflate
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import InvalidCertificate
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import (
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
     TEST_NAA,
@@ -37,9 +37,9 @@ from ..model import (
     Test,
     Vaccination,
 )
-from ..products import PRODUCT_NUMBERS
-from ..reasons import Reason
-from ._base import Contents, Envelope
+from cccdqr.core.products import PRODUCT_NUMBERS
+from cccdqr.core.reasons import Reason
+from cccdqr.formats._base import Contents, Envelope
 
 __all__ = [
     "NAME",

@@ -5,8 +5,8 @@ Wire: a JSON object ``{"data": {"hdr": {"t", "v", "is"}, "msg": {...}},
 r||s) covers the UTF-8 bytes of the canonical JSON of ``data`` (RFC 8785: keys
 sorted by UTF-16 code units, no whitespace); ``cer`` is the barcode signer
 certificate (base64url DER), authenticated against the trust store's CSCAs by
-:mod:`cccdqr.x509chain`. ``icao.vacc`` (proof of vaccination) and ``icao.test``
-(proof of testing) map into :class:`~cccdqr.model.HealthCertificate`.
+:mod:`cccdqr.trust.x509chain`. ``icao.vacc`` (proof of vaccination) and ``icao.test``
+(proof of testing) map into :class:`~cccdqr.core.model.HealthCertificate`.
 Decisions are in ``docs/interop-vdsnc.md``.
 """
 
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from collections.abc import Iterable
 
-from .. import cose
-from .._reject import Reject
-from ..errors import InvalidCertificate
-from ..limits import Limits
-from ..model import (
+from cccdqr.wire import cose
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import InvalidCertificate
+from cccdqr.core.limits import Limits
+from cccdqr.core.model import (
     DISEASE_COVID19,
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
@@ -39,10 +39,10 @@ from ..model import (
     Vaccination,
     parse_dob,
 )
-from ..reasons import Reason
-from ..trust import TrustedKey, TrustStore
-from ..x509chain import authenticate_signer
-from ._base import Contents, Envelope
+from cccdqr.core.reasons import Reason
+from cccdqr.trust.store import TrustedKey, TrustStore
+from cccdqr.trust.x509chain import authenticate_signer
+from cccdqr.formats._base import Contents, Envelope
 
 __all__ = ["NAME", "alpha2", "canonical_json", "decode_unverified", "matches"]
 

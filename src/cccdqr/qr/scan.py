@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cccdqr.errors import CccdqrError
+from cccdqr.core.errors import CccdqrError
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -31,9 +31,9 @@ from types import MappingProxyType
 from typing import Any
 from collections.abc import Callable, Mapping
 
-from ._json import jsonable
-from .errors import PolicyError
-from .model import (
+from cccdqr.core._json import jsonable
+from cccdqr.core.errors import PolicyError
+from cccdqr.core.model import (
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
     TEST_NAA,
@@ -43,8 +43,8 @@ from .model import (
     Test,
     Vaccination,
 )
-from .products import product_name
-from .reasons import Lang
+from cccdqr.core.products import product_name
+from cccdqr.core.reasons import Lang
 
 __all__ = ["ENGINE_VERSION", "PATHS", "TEST_TYPE_NAMES", "Policy", "PolicyOutcome", "RuleResult"]
 

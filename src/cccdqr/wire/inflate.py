@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import zlib
 
-from ._reject import Reject
-from .limits import Limits
-from .reasons import Reason
+from cccdqr.core._reject import Reject
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 __all__ = ["ZLIB", "RAW_DEFLATE", "inflate"]
 

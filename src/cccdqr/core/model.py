@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from ._json import jsonable
-from .errors import InvalidCertificate
+from cccdqr.core._json import jsonable
+from cccdqr.core.errors import InvalidCertificate
 
 __all__ = [
     "DISEASE_COVID19",
@@ -27,6 +27,7 @@ __all__ = [
     "TEST_RAT",
     "HealthCertificate",
     "Recovery",
+    "RevocationId",
     "Sex",
     "Subject",
     "Test",
@@ -201,7 +202,7 @@ class Subject:
 @dataclass(**_FROZEN)
 class Vaccination:
     """One dose. ``product`` is an EU value-set code (``EU/1/20/1528``) or a
-    national code (``VN-NANOCOVAX``); see :mod:`cccdqr.products`.
+    national code (``VN-NANOCOVAX``); see :mod:`cccdqr.core.products`.
     ``doses_in_series`` is ``None`` when the format does not say (SMART Health
     Cards, VDS-NC); VN1 and EU DCC always carry it."""
 
@@ -388,3 +389,11 @@ def _certificate_from_dict(data: object) -> HealthCertificate:
         recoveries.append(Recovery(**r))
     return HealthCertificate(subject=Subject(**s), vaccinations=tuple(vaccinations),
                              tests=tuple(tests), recoveries=tuple(recoveries))
+
+
+RevocationId = tuple[str, bytes]
+"""``(kind, id)``: how a revocation list names a certificate. Kinds in use:
+``"cti"`` (VN1), ``"uci"``, ``"countrycodeuci"``, ``"signature"`` (EU DCC, the
+first 16 bytes of SHA-256 as the EU revocation scheme defines them), ``"rid"``
+(SMART Health Cards, scoped as ``kid.rid``) and ``"uvci"`` (VDS-NC: the UVCI and
+its SHA-256, first 16 bytes)."""

@@ -12,11 +12,12 @@ from collections.abc import Iterable
 
 from cryptography import x509
 
-from . import cose
-from .formats import dcc, native
-from .identity import validate_cccd_number
-from .model import HealthCertificate
-from .trust import TrustedKey, make_trusted_certificate, make_trusted_key
+from cccdqr.wire import cose
+from cccdqr.formats import dcc
+from cccdqr.formats import native
+from cccdqr.core.identity import validate_cccd_number
+from cccdqr.core.model import HealthCertificate
+from cccdqr.trust.store import TrustedKey, make_trusted_certificate, make_trusted_key
 
 __all__ = ["DEFAULT_CTI_BYTES", "FORMATS", "Issuer"]
 

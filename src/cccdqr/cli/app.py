@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 from collections.abc import Sequence
 
-from . import __version__
-from .binding import BindingResult, bind
-from .card import parse_card_qr
-from .cose import Algorithm
-from .decision import decide
-from .errors import CccdqrError, InvalidCardQR
-from .issue import Issuer
-from .jwks import revocation_ids_from_crl, trusted_keys_from_jwks
-from .model import (
+from cccdqr import __version__
+from cccdqr.checkpoint.binding import BindingResult, bind
+from cccdqr.checkpoint.card import parse_card_qr
+from cccdqr.wire.cose import Algorithm
+from cccdqr.checkpoint.decision import decide
+from cccdqr.core.errors import CccdqrError, InvalidCardQR
+from cccdqr.engine.issue import Issuer
+from cccdqr.trust.jwks import revocation_ids_from_crl, trusted_keys_from_jwks
+from cccdqr.core.model import (
     HealthCertificate,
     Recovery,
     Subject,
@@ -35,14 +35,19 @@ from .model import (
     Vaccination,
     certificate_from_dict,
 )
-from .products import product_name
-from .reasons import Lang, Status
-from .result import Inspection, VerificationResult
-from .policy import Policy
-from .revocation import KINDS as REVOCATION_KINDS
-from .revocation import RevocationList, uvci_hashes
-from .trust import SIGNED_TRUST_LIST_FORMAT, TrustStore, make_trusted_certificate, make_trusted_key
-from .verify import DEFAULT_SKEW, inspect, verify
+from cccdqr.core.products import product_name
+from cccdqr.core.reasons import Lang, Status
+from cccdqr.engine.result import Inspection, VerificationResult
+from cccdqr.policy.toml_policy import Policy
+from cccdqr.trust.revocation import KINDS as REVOCATION_KINDS
+from cccdqr.trust.revocation import RevocationList, uvci_hashes
+from cccdqr.trust.store import (
+    SIGNED_TRUST_LIST_FORMAT,
+    TrustStore,
+    make_trusted_certificate,
+    make_trusted_key,
+)
+from cccdqr.engine.verify import DEFAULT_SKEW, inspect, verify
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_CANNOT_CHECK = 0, 1, 2, 3
 EXIT_FOR_STATUS = {Status.VALID: EXIT_VALID, Status.INVALID: EXIT_INVALID,
@@ -271,7 +276,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
                             valid_for=dt.timedelta(days=args.valid_days), cti=cti)
     print(text)
     if args.png:
-        from .qr import render
+        from cccdqr.qr import render
 
         qr = render(text, kind="svg" if args.png.endswith(".svg") else "png")
         qr.save(args.png)
@@ -548,7 +553,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             added = rl.add_many(ids, at=_now(args))
             out.print(f"read {len(ids):,} rids, {added:,} new; {len(rl):,} in {args.db}")
         elif action == "import":
-            from ._progress import import_with_progress
+            from cccdqr.cli._progress import import_with_progress
 
             report = import_with_progress(rl, args.file, fmt=args.format, kind=args.kind,
                                           at=_now(args))
@@ -564,7 +569,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 # --- render / scan ----------------------------------------------------------------------
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .qr import render
+    from cccdqr.qr import render
 
     text = _read_input(args).strip()
     kind = "svg" if args.out.endswith(".svg") else "png"
@@ -576,7 +581,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from .qr import scan
+    from cccdqr.qr import scan
 
     found = 0
     for image in args.images:
@@ -589,7 +594,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from cccdqr.cli.demo import run_demo
 
     return run_demo(Path(args.out_dir))
 

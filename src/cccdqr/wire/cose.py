@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from . import _cbor
-from ._reject import Reject
-from .errors import KeyAlgorithmMismatch
-from .limits import Limits
-from .reasons import Reason
+from cccdqr.wire import cbor as _cbor
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import KeyAlgorithmMismatch
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 __all__ = [
     "Algorithm",

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from . import _cbor
-from ._reject import Reject
-from .cose import (
+from cccdqr.wire import cbor as _cbor
+from cccdqr.core._reject import Reject
+from cccdqr.wire.cose import (
     Algorithm,
     PrivateKey,
     PublicKey,
@@ -37,9 +37,9 @@ from .cose import (
     spki_kid,
     verify_bytes,
 )
-from .errors import KeyAlgorithmMismatch, TrustListError
-from .limits import Limits
-from .reasons import Reason
+from cccdqr.core.errors import KeyAlgorithmMismatch, TrustListError
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 __all__ = ["SIGNED_TRUST_LIST_FORMAT", "TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
 

@@ -1,6 +1,6 @@
 """Identity binding: does this certificate belong to the person whose card is shown?
 
-A checkpoint scans the CCCD card's own QR (:func:`cccdqr.card.parse_card_qr`)
+A checkpoint scans the CCCD card's own QR (:func:`cccdqr.checkpoint.card.parse_card_qr`)
 and the certificate's QR (verified with :func:`cccdqr.verify`), then calls
 :func:`bind`. The certificate must be verified first: ``bind`` only compares.
 
@@ -12,48 +12,19 @@ and date of birth only, with the warning ``ID_NOT_CHECKED``.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .model import HealthCertificate, Subject, parse_dob
-from .reasons import Lang, Reason
+from cccdqr.checkpoint.card import CardIdentity
+from cccdqr.core.model import HealthCertificate, Subject, parse_dob
+from cccdqr.core.names import fold_name
+from cccdqr.core.reasons import Lang, Reason
 
-if TYPE_CHECKING:
-    from .card import CardIdentity
 
 __all__ = ["BindingResult", "bind", "fold_name"]
 
 _REPLACEMENT = "\ufffd"
-# After case folding: đ (Vietnamese d with stroke) and its look-alike ð (eth,
-# what Ð becomes) are letters of their own, not d plus a mark, so NFD keeps them.
-_STROKE = str.maketrans({"đ": "d", "ð": "d"})
 _ICAO_DROP = str.maketrans("", "", "'\u2019")
-
-
-def fold_name(name: str) -> str:
-    """The comparison form of a name: ``fold_name("ĐẶNG  Thị Ngọc ÁNH") == "dang thi ngoc anh"``.
-
-    Exactly, in this order:
-
-    1. ``str.casefold()`` (first, because folding can itself add a combining
-       mark: ``İ`` becomes ``i`` + U+0307);
-    2. Unicode NFD, then every nonspacing mark (category ``Mn``: Vietnamese
-       tone marks, breve, circumflex, horn) and every format character
-       (category ``Cf``: zero-width spaces and joiners, BOM) is removed;
-    3. ``đ`` → ``d``, and ``ð`` → ``d`` (``Ð``, eth, is a common look-alike
-       typed for ``Đ``);
-    4. whitespace runs (any Unicode whitespace) become one space, and the
-       ends are trimmed.
-
-    Nothing else changes: hyphens, apostrophes and the order of the words are
-    kept. Any NFC/NFD spelling, case, or spacing of a name gives the same form.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be str, not {type(name).__name__}")
-    decomposed = unicodedata.normalize("NFD", name.casefold())
-    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Cf"))
-    return " ".join(kept.translate(_STROKE).split())
 
 
 def _icao_form(name: str) -> str:
@@ -98,7 +69,7 @@ class BindingResult:
 
 
 def bind(card: CardIdentity, certificate: HealthCertificate) -> BindingResult:
-    """Compare a card (from :func:`~cccdqr.card.parse_card_qr`) with a verified
+    """Compare a card (from :func:`~cccdqr.checkpoint.card.parse_card_qr`) with a verified
     certificate of any format.
 
     - **ID**: equal, else ``ID_MISMATCH``; a certificate without one gives the
@@ -116,8 +87,6 @@ def bind(card: CardIdentity, certificate: HealthCertificate) -> BindingResult:
     Sex is not compared: a CCCD number already encodes it (the card parser and
     VN1 verification check it), and the other formats may not carry it.
     """
-    from .card import CardIdentity  # card.py imports fold_name from here
-
     if not isinstance(card, CardIdentity):
         raise TypeError(f"card must be a CardIdentity, not {type(card).__name__}")
     if not isinstance(certificate, HealthCertificate):

@@ -20,7 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .revocation import DEFAULT_BATCH, ImportReport, RevocationList
+from cccdqr.trust.revocation import DEFAULT_BATCH, ImportReport, RevocationList
 
 __all__ = ["import_with_progress"]
 

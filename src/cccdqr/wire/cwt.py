@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from ._reject import Reject
-from .reasons import Reason
+from cccdqr.core._reject import Reject
+from cccdqr.core.reasons import Reason
 
 __all__ = ["CLAIM_EXP", "CLAIM_IAT", "CLAIM_ISS", "TimeReader", "issuer_and_times"]
 

@@ -24,11 +24,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from . import cose, jwks
-from ._base45 import b45decode, b45encode
-from .formats import shc, vdsnc
-from .trust import TrustStore
-from .x509chain import DOCUMENT_TYPE_EXTENSION, VDS_NC_EKU
+from cccdqr.wire import cose
+from cccdqr.trust import jwks
+from cccdqr.wire.base45 import b45decode, b45encode
+from cccdqr.formats import shc
+from cccdqr.formats import vdsnc
+from cccdqr.trust.store import TrustStore
+from cccdqr.trust.x509chain import DOCUMENT_TYPE_EXTENSION, VDS_NC_EKU
 
 __all__: list[str] = []
 
@@ -179,7 +181,7 @@ def _doc_types(*types: str) -> x509.UnrecognizedExtension:
 @functools.cache
 def vdsnc_csca(country: str = "VN") -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A TEST-ONLY country signing CA for ``country`` and its key, valid 2020-2040."""
-    from .testkeys import test_es256_key
+    from cccdqr.testkeys import test_es256_key
 
     key = test_es256_key(f"testing vdsnc csca {country}")
     name = _icao_name(country, "cccdqr TEST-ONLY CSCA")

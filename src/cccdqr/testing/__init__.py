@@ -38,16 +38,16 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import strategies as st
 
-from . import _testing_formats as _tf
-from . import cose
-from ._base45 import ALPHABET as _ALPHABET
-from ._base45 import b45decode
-from .card import CardIdentity, format_card_qr
-from .formats import dcc, detect, native
-from .formats import shc as _shc
-from .identity import province_codes
-from .issue import Issuer
-from .model import (
+from cccdqr.testing import _formats as _tf
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import ALPHABET as _ALPHABET
+from cccdqr.wire.base45 import b45decode
+from cccdqr.checkpoint.card import CardIdentity, format_card_qr
+from cccdqr.formats import dcc, detect, native
+from cccdqr.formats import shc as _shc
+from cccdqr.core.identity import province_codes
+from cccdqr.engine.issue import Issuer
+from cccdqr.core.model import (
     DISEASE_COVID19,
     RESULT_DETECTED,
     RESULT_NOT_DETECTED,
@@ -61,10 +61,10 @@ from .model import (
     Vaccination,
     parse_dob,
 )
-from .products import PRODUCT_NUMBERS
-from .reasons import Reason
-from .testkeys import test_ed25519_key, test_es256_key
-from .trust import TrustStore
+from cccdqr.core.products import PRODUCT_NUMBERS
+from cccdqr.core.reasons import Reason
+from cccdqr.testkeys import test_ed25519_key, test_es256_key
+from cccdqr.trust.store import TrustStore
 
 __all__ = [
     "BASE45_ALPHABET",
@@ -1288,7 +1288,7 @@ _CARD_LAST_ISSUE = dt.date(2025, 12, 31)
 
 
 def card_identities() -> st.SearchStrategy[CardIdentity]:
-    """What a CCCD card's QR holds, as :class:`cccdqr.card.CardIdentity`: a
+    """What a CCCD card's QR holds, as :class:`cccdqr.checkpoint.card.CardIdentity`: a
     name from :func:`names` (mostly upper case, as printed), a full date of
     birth 1920-2010, sex (rarely unknown), a CCCD number consistent with both,
     an old ID number of 9 or 12 digits or none, an address or none, an issue
@@ -1324,7 +1324,7 @@ def card_qr_texts(
 ) -> st.SearchStrategy[str]:
     """Texts as a scanner reads them from a CCCD card's QR.
 
-    ``valid=True`` gives texts that :func:`cccdqr.card.parse_card_qr` reads
+    ``valid=True`` gives texts that :func:`cccdqr.checkpoint.card.parse_card_qr` reads
     back to exactly the card drawn from ``cards`` (default
     :func:`card_identities`), written with the variants scanners and card
     generations produce: an empty old-ID field, spaces or tabs around fields,
@@ -1403,7 +1403,7 @@ def name_variants(name: str) -> st.SearchStrategy[str]:
     another case (upper, lower, title, swapped) and with or without its
     diacritics (``Đ`` becoming ``D``), words joined by other whitespace (runs
     of spaces, a tab, a no-break space), spaces around, and the whole in NFC
-    or NFD. ``cccdqr.binding.fold_name`` gives every variant the same form
+    or NFD. ``cccdqr.checkpoint.binding.fold_name`` gives every variant the same form
     as ``name``."""
     if not isinstance(name, str) or not name.split():
         raise ValueError("name must be text with at least one word")

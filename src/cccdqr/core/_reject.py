@@ -6,7 +6,7 @@ into a result. It never escapes the public API.
 
 from __future__ import annotations
 
-from .reasons import Reason
+from cccdqr.core.reasons import Reason
 
 
 class Reject(Exception):

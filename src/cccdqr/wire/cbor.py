@@ -30,9 +30,9 @@ from typing import Any
 
 import cbor2
 
-from ._reject import Reject
-from .limits import Limits
-from .reasons import Reason
+from cccdqr.core._reject import Reject
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason
 
 __all__ = ["dumps", "dumps_in_order", "exact_loads", "loads", "scan"]
 

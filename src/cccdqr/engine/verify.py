@@ -25,15 +25,16 @@ import datetime as dt
 from typing import Any, Protocol
 from collections.abc import Iterable, Iterator, Sequence
 
-from . import cose
-from ._reject import Reject
-from .formats import detect, join_chunks
-from .formats._base import Contents, Envelope, RevocationId
-from .identity import check_cccd_number
-from .limits import Limits
-from .reasons import Reason, Status
-from .result import Inspection, VerificationResult
-from .trust import TrustedKey, TrustStore
+from cccdqr.wire import cose
+from cccdqr.core._reject import Reject
+from cccdqr.formats import detect, join_chunks
+from cccdqr.core.model import RevocationId
+from cccdqr.formats._base import Contents, Envelope
+from cccdqr.core.identity import check_cccd_number
+from cccdqr.core.limits import Limits
+from cccdqr.core.reasons import Reason, Status
+from cccdqr.engine.result import Inspection, VerificationResult
+from cccdqr.trust.store import TrustedKey, TrustStore
 
 __all__ = ["DEFAULT_SKEW", "PolicyLike", "RevocationSource", "inspect", "verify", "verify_many"]
 

@@ -1,7 +1,7 @@
 """Revocation lists in one SQLite file: millions of ids, looked up offline.
 
 A :class:`RevocationList` is what ``verify(..., revocation=)`` consults. It
-names a certificate by ``(kind, id)`` pairs (:data:`~cccdqr.formats._base.RevocationId`):
+names a certificate by ``(kind, id)`` pairs (:data:`~cccdqr.core.model.RevocationId`):
 
 ============== ======================================================== ==========
 kind           id                                                       bytes
@@ -44,8 +44,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
 
-from .errors import RevocationListError
-from .formats._base import RevocationId
+from cccdqr.core.errors import RevocationListError
+from cccdqr.core.model import RevocationId
 
 __all__ = [
     "FORMAT_NAME",

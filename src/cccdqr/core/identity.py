@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from importlib import resources
 from collections.abc import Mapping
 
-from .errors import InvalidCccdNumber
-from .model import Sex, parse_dob
-from .reasons import Reason
+from cccdqr.core.errors import InvalidCccdNumber
+from cccdqr.core.model import Sex, parse_dob
+from cccdqr.core.reasons import Reason
 
 __all__ = [
     "CccdInfo",

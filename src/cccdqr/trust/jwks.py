@@ -1,7 +1,7 @@
 """SMART Health Card issuer keys (JWKS) and revocation lists (CRL JSON).
 
 ``trusted_keys_from_jwks(data, issuer=...)`` turns an issuer's published key
-set into :class:`~cccdqr.trust.TrustedKey` values for
+set into :class:`~cccdqr.trust.store.TrustedKey` values for
 ``TrustStore().with_keys(...)``: EC P-256 signing keys for ES256 only, each
 ``kid`` checked against its RFC 7638 thumbprint, private keys refused, and a
 key's ``x5c`` chain (when present) checked for consistency with the key and
@@ -27,10 +27,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .cose import Algorithm
-from .errors import RevocationListError, TrustListError
-from .formats._base import RevocationId
-from .trust import TrustedKey
+from cccdqr.wire.cose import Algorithm
+from cccdqr.core.errors import RevocationListError, TrustListError
+from cccdqr.core.model import RevocationId
+from cccdqr.trust.store import TrustedKey
 
 __all__ = [
     "IssuerCrl",

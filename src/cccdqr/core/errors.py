@@ -1,7 +1,7 @@
 """Exceptions for programmer errors.
 
 Bad *input* to the verifier never raises: it becomes a result with a reason code
-(see :mod:`cccdqr.reasons`). These exceptions are for bad *calls*: wrong argument
+(see :mod:`cccdqr.core.reasons`). These exceptions are for bad *calls*: wrong argument
 types, a key that does not fit its algorithm, an unreadable trust file, a
 certificate that cannot be issued.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .reasons import Reason
+    from cccdqr.core.reasons import Reason
 
 __all__ = [
     "CccdqrError",
@@ -61,7 +61,7 @@ class RevocationListError(CccdqrError, ValueError):
 class InvalidCardQR(CccdqrError, ValueError):
     """The text scanned from a CCCD card's own QR is not a card QR.
 
-    ``reason`` is the :class:`~cccdqr.reasons.Reason` (``CARD_FIELD_COUNT``,
+    ``reason`` is the :class:`~cccdqr.core.reasons.Reason` (``CARD_FIELD_COUNT``,
     ``CARD_BAD_DATE`` or ``CARD_BAD_ID``); ``detail`` says which field and why,
     and may quote the card (do not log it); ``causes`` holds the CCCD-number
     rules broken (``CCCD_*`` reasons) when the reason is ``CARD_BAD_ID``.

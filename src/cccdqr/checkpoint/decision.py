@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .binding import BindingResult
-from .reasons import Lang, Reason, Status, verdict_line
-from .result import VerificationResult
+from cccdqr.checkpoint.binding import BindingResult
+from cccdqr.core.reasons import Lang, Reason, Status, verdict_line
+from cccdqr.engine.result import VerificationResult
 
 __all__ = ["Decision", "decide"]
 

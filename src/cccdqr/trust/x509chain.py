@@ -4,12 +4,12 @@ A VDS-NC code carries its signer certificate (BSC). It is trusted only when a
 country signing CA (CSCA) in the trust store issued it, that CSCA's revocation
 list does not name it, and it has the barcode-signer profile (ICAO VDS-NC
 technical report; ICAO Doc 9303-12 for the PKI). The result is a
-:class:`~cccdqr.trust.TrustedKey` whose window is the BSC's narrowed by the
+:class:`~cccdqr.trust.store.TrustedKey` whose window is the BSC's narrowed by the
 CSCA's, so ``verify`` reports a signer outside its time as
 ``KEY_OUTSIDE_VALIDITY``.
 
 Pure: certificates, CRLs and the clock come in as arguments. Every failure is a
-:class:`~cccdqr._reject.Reject` with one reason (see ``docs/interop-vdsnc.md``):
+:class:`~cccdqr.core._reject.Reject` with one reason (see ``docs/interop-vdsnc.md``):
 
 - ``BAD_SIGNER_CERTIFICATE`` (INVALID): not DER, not signed by the CSCA it
   names, a weak signature hash, or not a barcode-signer profile;
@@ -29,10 +29,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from ._reject import Reject
-from .errors import KeyAlgorithmMismatch
-from .reasons import Reason
-from .trust import RECORD_TYPES, TrustedKey, make_trusted_certificate
+from cccdqr.core._reject import Reject
+from cccdqr.core.errors import KeyAlgorithmMismatch
+from cccdqr.core.reasons import Reason
+from cccdqr.trust.store import RECORD_TYPES, TrustedKey, make_trusted_certificate
 
 __all__ = [
     "DOCUMENT_TYPE_EXTENSION",

@@ -6,7 +6,7 @@ Grammar (UTF-8, one line, no header, no checksum)::
 
 e.g. ``038095012345||NGUYỄN VĂN A|15081995|Nam|P. Cát Linh, ...|25112021``.
 The card QR is **not signed**: anyone can print one. It tells a checkpoint
-what the card in front of it claims, so that :func:`cccdqr.binding.bind` can
+what the card in front of it claims, so that :func:`cccdqr.checkpoint.binding.bind` can
 compare it with a signed certificate; it proves nothing by itself.
 
 :func:`parse_card_qr` is lenient where scanners and card generations differ
@@ -21,11 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .binding import fold_name
-from .errors import InvalidCardQR, InvalidCertificate
-from .identity import check_cccd_number
-from .model import Sex
-from .reasons import Reason
+from cccdqr.core.errors import InvalidCardQR, InvalidCertificate
+from cccdqr.core.identity import check_cccd_number
+from cccdqr.core.model import Sex
+from cccdqr.core.names import fold_name
+from cccdqr.core.reasons import Reason
 
 __all__ = [
     "MAX_CARD_QR_CHARS",
@@ -143,7 +143,7 @@ def parse_card_qr(text: str | bytes, *, allow_unlisted_province: bool = False) -
     trailing fields after the seventh, decomposed Unicode (normalised to NFC),
     extra fields (kept raw).
 
-    Raises :class:`~cccdqr.errors.InvalidCardQR` with ``.reason``, checked in
+    Raises :class:`~cccdqr.core.errors.InvalidCardQR` with ``.reason``, checked in
     this order:
 
     - ``CARD_FIELD_COUNT``: fewer than 7 fields, more than

@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ._json import jsonable
-from .model import HealthCertificate
-from .policy import PolicyOutcome
-from .reasons import Lang, Reason, Status, verdict_line
+from cccdqr.core._json import jsonable
+from cccdqr.core.model import HealthCertificate
+from cccdqr.policy.toml_policy import PolicyOutcome
+from cccdqr.core.reasons import Lang, Reason, Status, verdict_line
 
 __all__ = ["Inspection", "VerificationResult"]
 

@@ -14,11 +14,11 @@ import random
 import sys
 from pathlib import Path
 
-from .issue import Issuer
-from .model import HealthCertificate, Sex, Subject, Vaccination
-from .reasons import Status
-from .trust import TrustStore
-from .verify import verify
+from cccdqr.engine.issue import Issuer
+from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
+from cccdqr.core.reasons import Status
+from cccdqr.trust.store import TrustStore
+from cccdqr.engine.verify import verify
 
 SAMPLE = HealthCertificate(
     subject=Subject(id_number="079095012345", name="Nguyễn Văn An", dob="1995-08-15",
@@ -87,8 +87,9 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
     from cryptography.hazmat.primitives.asymmetric import ec
     from rich.console import Console
 
-    from .cli import print_verdict
-    from .qr import render, scan
+    from cccdqr.cli.app import print_verdict
+    from cccdqr.qr import render
+    from cccdqr.qr import scan
 
     console = Console(highlight=False)
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
