@@ -6,9 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench fuzz vectors lint clean
+.PHONY: setup system demo test bench fuzz vectors lint clean
 
-setup: $(STAMP) zbar
+setup: $(STAMP) system
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +16,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# libzbar0 is optional at run time (the zxing-cpp backend works without it), but
-# the test suite exercises both backends, so install it when it is missing.
-zbar:
-	@if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then \
-	  echo "installing libzbar0 (system library for pyzbar)"; \
+# System packages the suite needs, installed with apt-get when missing (as root,
+# or through sudo): libzbar0 for the pyzbar QR backend. Other issues add theirs to
+# this list (one Debian package name each); `dpkg -s` decides what is missing.
+SYSTEM_PACKAGES := libzbar0
+
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libzbar0 >/dev/null \
-	    || echo "warning: could not install libzbar0; the zbar backend will be unavailable"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null \
+	    || echo "warning: could not install$$missing; tests that need them will fail"; \
 	fi
 
 demo: setup
