@@ -89,3 +89,32 @@ def qr_image(text: str, scale: int = 4) -> Image.Image:
     from cccdqr.qr import render
 
     return Image.open(io.BytesIO(render(text, scale=scale).data)).convert("L")
+
+
+def frame(text: str | None, size: tuple[int, int]) -> Image.Image:
+    """A camera frame: grey paper with the code's QR in the middle (or none)."""
+    canvas = Image.new("L", size, 235)
+    if text is not None:
+        probe = qr_image(text, scale=1)
+        scale = max(1, int(min(size) * 0.85) // probe.width)
+        code = qr_image(text, scale=scale)
+        canvas.paste(code, ((size[0] - code.width) // 2, (size[1] - code.height) // 2))
+    return canvas
+
+
+def write_y4m(path: Path, frames: list[Image.Image], fps: int) -> None:
+    """A YUV4MPEG2 video (4:2:0) of greyscale frames, for Chromium's fake camera."""
+    width, height = frames[0].size
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for f in frames:
+            out.write(b"FRAME\n")
+            out.write(f.tobytes())
+            out.write(chroma)
+
+
+def sequence(world: World) -> list[tuple[str, str | None]]:
+    """The fake camera's script: each code, in order, between empty frames."""
+    return [(name, getattr(world, name)) for name in
+            ("valid", "tampered", "dcc", "unknown", "card", "card_cert")]

@@ -20,6 +20,8 @@
     match: { en: "MATCH", vi: "KHỚP" },
     noMatch: { en: "NO MATCH", vi: "KHÔNG KHỚP" },
     trust: { en: "Trust list", vi: "Danh sách tin cậy" },
+    keys: { en: "keys", vi: "khóa" },
+    old: { en: "old", vi: "trước" },
     trustNone: { en: "Trust list: not reachable", vi: "Danh sách tin cậy: không kết nối được" },
     noCamera: { en: "No camera: paste a code or pick an image", vi: "Không có camera: dán mã hoặc chọn ảnh" },
     reloadFailed: { en: "reload failed, old list in use", vi: "nạp lại lỗi, đang dùng danh sách cũ" },
@@ -224,7 +226,7 @@
     if (!h) { el.textContent = t("trustNone"); el.classList.add("stale"); return; }
     const age = h.trust.file_age_seconds !== undefined ? h.trust.file_age_seconds : h.trust.loaded_age_seconds;
     el.dataset.age = String(age);
-    el.textContent = t("trust") + ": " + h.trust.keys + " · " + ago(age)
+    el.textContent = t("trust") + ": " + h.trust.keys + " " + t("keys") + " · " + ago(age) + " " + t("old")
       + (h.reload_error ? " · " + t("reloadFailed") : "");
     el.classList.toggle("stale", Boolean(h.reload_error) || age > 7 * 86400);
   }
