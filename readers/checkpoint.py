@@ -57,8 +57,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import cccdqr
-from cccdqr.cli import app as cli
-from cccdqr.cli.app import SYMBOL, Checks, default_lang, load_checks, parse_time
+from cccdqr.cli import common as cli
+from cccdqr.cli.checks import Checks, load_checks
+from cccdqr.cli.common import SYMBOL, default_lang, parse_time
 from cccdqr.core.errors import CccdqrError
 from cccdqr.formats import detect
 from cccdqr.qr import ScanBackendUnavailable, scan_report

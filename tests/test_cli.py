@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cccdqr import TrustStore
-from cccdqr.cli.app import default_lang, main
+from cccdqr.cli.app import main
+from cccdqr.cli.common import default_lang
 
 import helpers
 

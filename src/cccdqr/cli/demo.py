@@ -13,12 +13,20 @@ import io
 import random
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cccdqr.cli.common import add_command
+from cccdqr.cli.output import print_verdict
 from cccdqr.engine.issue import Issuer
 from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
 from cccdqr.core.reasons import Status
 from cccdqr.trust.store import TrustStore
 from cccdqr.engine.verify import verify
+
+if TYPE_CHECKING:
+    import argparse
+
+    from cccdqr.cli.common import Commands
 
 SAMPLE = HealthCertificate(
     subject=Subject(id_number="079095012345", name="Nguyễn Văn An", dob="1995-08-15",
@@ -87,7 +95,6 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
     from cryptography.hazmat.primitives.asymmetric import ec
     from rich.console import Console
 
-    from cccdqr.cli.app import print_verdict
     from cccdqr.qr import render
     from cccdqr.qr import scan
 
@@ -142,6 +149,17 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
     print_verdict(result, "vi")
     print_verdict(result, "en")
     return 0 if result.status is Status.VALID else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return run_demo(Path(args.out_dir))
+
+
+def register(commands: Commands) -> None:
+    """``demo``."""
+    c = add_command(commands, "demo", "run the end-to-end demo (keys, issue, QR, scan, verify)")
+    c.add_argument("out_dir", nargs="?", default="demo-out")
+    c.set_defaults(run=cmd_demo)
 
 
 if __name__ == "__main__":
