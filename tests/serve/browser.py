@@ -60,3 +60,54 @@ def chromium(video: Path) -> Iterator[Any]:
             yield context.new_page()
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def process(sources: Sources, now: dt.datetime, *, workers: int = 1,
+            watch: float | None = None) -> Iterator[tuple[str, Any]]:
+    """``serve()`` in its own process (as ``cccdqr serve`` runs it); yields its
+    base address and the process, then stops it with SIGTERM."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (
+        "import datetime as dt, json, sys\n"
+        "from cccdqr.serve.run import ServeOptions, serve\n"
+        "from cccdqr.serve.state import Sources\n"
+        "a = json.loads(sys.argv[1])\n"
+        "serve(ServeOptions(sources=Sources(**a['sources']), port=a['port'], workers=a['workers'],\n"
+        "                   at=dt.datetime.fromisoformat(a['at']), watch_interval=a['watch'],\n"
+        "                   access_log=False))\n")
+    arg = json.dumps({"sources": {"trust": sources.trust, "policy": sources.policy,
+                                  "revocation": sources.revocation}, "port": port,
+                      "workers": workers, "at": now.isoformat(), "watch": watch})
+    proc = subprocess.Popen([sys.executable, "-c", script, arg], env={**os.environ})
+    base = f"{'http'}://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("the service did not start")
+        time.sleep(0.05)
+    try:
+        yield base, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
