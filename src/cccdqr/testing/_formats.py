@@ -24,13 +24,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from cccdqr.wire import cose
+from cccdqr.formats import shc, vdsnc
 from cccdqr.trust import jwks
-from cccdqr.wire.base45 import b45decode, b45encode
-from cccdqr.formats import shc
-from cccdqr.formats import vdsnc
 from cccdqr.trust.store import TrustStore
 from cccdqr.trust.x509chain import DOCUMENT_TYPE_EXTENSION, VDS_NC_EKU
+from cccdqr.wire import cose
+from cccdqr.wire.base45 import b45decode, b45encode
 
 __all__: list[str] = []
 
