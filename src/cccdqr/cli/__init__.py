@@ -1,7 +1,8 @@
 """Layer 8, the ``cccdqr`` command: one module per command group, each building
 its own parser beside its code, and the demo.
 
-May import every layer below, and the ``cccdqr`` facade. Nothing imports it but
+May import every layer below (not the ``cccdqr`` facade, which sits above it).
+Nothing imports it but
 readers and the console script.
 """
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import version
 from typing import NoReturn
 from collections.abc import Sequence
 
-from cccdqr import __version__
 from cccdqr.cli import demo, issue, keys, qr, revoke, serve, trust, verify
 from cccdqr.cli.common import (
     EPILOG,
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cccdqr", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Issue and verify signed QR health certificates bound to the CCCD.")
-    p.add_argument("--version", action="version", version=f"cccdqr {__version__}")
+    p.add_argument("--version", action="version", version=f"cccdqr {version('cccdqr')}")
     commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(commands)

@@ -3,6 +3,10 @@
 ``NAME``, ``matches(text)``, ``decode_unverified(text, limits) -> Envelope`` and,
 where issuing is in scope, ``encode(...)``. The verifier loops over ``FORMATS``
 and never branches on a format by name.
+
+Layer 3. Owns the wire formats of the four code families. May import
+``core``, ``wire`` and ``trust``. Format modules do not import one another:
+what they share lives in ``_base``.
 """
 
 from __future__ import annotations

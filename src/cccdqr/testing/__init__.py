@@ -19,7 +19,7 @@ nothing. All times are aware UTC datetimes in whole seconds. docs/testing.md
 has the full guide.
 
 This module needs ``hypothesis`` (a dev dependency); ``import cccdqr`` never
-imports it.
+imports it. Layer 8, beside ``cli``: it may import every layer below.
 """
 
 from __future__ import annotations
