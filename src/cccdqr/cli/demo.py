@@ -26,6 +26,8 @@ from cccdqr.engine.verify import verify
 if TYPE_CHECKING:
     import argparse
 
+    from rich.console import Console
+
     from cccdqr.cli.common import Commands
 
 SAMPLE = HealthCertificate(
@@ -91,16 +93,27 @@ def camera_frame(png: bytes, *, seed: int, size: int = 320, angle: float = 0.0,
 
 
 def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    """The five steps of ``make demo``; exit code 0 when the scanned code verifies."""
     from rich.console import Console
-
-    from cccdqr.qr import render
-    from cccdqr.qr import scan
 
     console = Console(highlight=False)
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     out_dir.mkdir(parents=True, exist_ok=True)
+    issuer, trust = _keys_and_trust(out_dir, now, console)
+    text, png = _issue_and_render(issuer, out_dir, now, console)
+    scanned = _scan_camera_frame(text, png, out_dir, console)
+    if scanned is None:
+        return 1
+    console.rule("5. verify")
+    result = verify(scanned, trust, now=now)
+    print_verdict(result, "vi")
+    print_verdict(result, "en")
+    return 0 if result.status is Status.VALID else 1
+
+
+def _keys_and_trust(out_dir: Path, now: dt.datetime, console: Console) -> tuple[Issuer, TrustStore]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     console.rule("1. keys and trust list")
     key = ec.generate_private_key(ec.SECP256R1())
@@ -116,6 +129,13 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
     trust.save(out_dir / "trust.json")
     console.print(f"ES256 key {key_path} · trust list {out_dir / 'trust.json'} "
                   f"(kid {issuer.kid.hex()})")
+    return issuer, trust
+
+
+def _issue_and_render(issuer: Issuer, out_dir: Path, now: dt.datetime,
+                      console: Console) -> tuple[str, bytes]:
+    """Steps 2 and 3: the certificate's text and its PNG."""
+    from cccdqr.qr import render
 
     console.rule("2. issue")
     text = issuer.issue(SAMPLE, now=now, valid_for=dt.timedelta(days=365))
@@ -129,26 +149,25 @@ def run_demo(out_dir: Path, *, now: dt.datetime | None = None) -> int:
     qr.save(out_dir / "certificate.png")
     console.print(f"{out_dir / 'certificate.png'}: QR version {qr.version}-{qr.error}, "
                   f"{qr.mode} mode, {qr.modules}×{qr.modules} modules")
+    return text, qr.data
+
+
+def _scan_camera_frame(text: str, png: bytes, out_dir: Path, console: Console) -> str | None:
+    """Step 4: the PNG as a camera would see it, scanned back; None if unreadable."""
+    from cccdqr.qr import scan
 
     console.rule("4. scan a camera-like frame")
     frame_path = out_dir / "camera.jpg"
-    frame_path.write_bytes(camera_frame(qr.data, seed=7, size=300, angle=9, blur=1.0,
-                                         quality=60))
+    frame_path.write_bytes(camera_frame(png, seed=7, size=300, angle=9, blur=1.0, quality=60))
     codes = scan(frame_path, backend="auto")
     console.print(f"{frame_path}: {len(codes)} code(s) found"
                   + (f" by {codes[0].backend}" if codes else ""))
     if not codes:
         console.print("no QR code found in the frame", style="bold red")
-        return 1
+        return None
     scanned = codes[0].text
-    console.print("scanned text equals issued text: "
-                  + ("yes" if scanned == text else "NO"))
-
-    console.rule("5. verify")
-    result = verify(scanned, trust, now=now)
-    print_verdict(result, "vi")
-    print_verdict(result, "en")
-    return 0 if result.status is Status.VALID else 1
+    console.print("scanned text equals issued text: " + ("yes" if scanned == text else "NO"))
+    return scanned
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -101,6 +101,10 @@ def scan(
     Raises ``Reject`` with ``CBOR_TOO_DEEP``, ``CBOR_TOO_MANY_ITEMS`` or
     ``DUPLICATE_KEY``, and with ``malformed`` for anything not well-formed,
     a forbidden indefinite length, or a tag not in ``allowed_tags``.
+
+    One piece on purpose: this is the per-byte loop every verify runs over its
+    claims, and a call per item (to split it into helpers) would cost more than
+    the checks themselves. The ``_K_*`` kinds and ``_Frame`` keep it readable.
     """
     n = len(data)
     pos = 0
