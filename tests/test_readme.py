@@ -117,5 +117,5 @@ def test_the_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         exec(compile(block, str(README), "exec"), namespace)  # noqa: S102  # our own README
     result = namespace["result"]
     assert isinstance(result, VerificationResult)
-    assert result.status is Status.VALID and result.policy is not None and result.policy.passed
+    assert result.status is Status.VALID and result.policy is not None
     assert str(namespace["text"]).startswith("VN1:")
