@@ -34,6 +34,7 @@ demo: setup
 	$(PY) -m cccdqr.cli.demo demo-out
 
 test: setup
+	$(PY) -m ruff check src tests readers bench fuzz
 	$(PY) -m mypy
 	$(PY) -m pytest
 
