@@ -122,8 +122,11 @@ def certificate_kid(cert: x509.Certificate) -> bytes:
 # --- signing primitives ----------------------------------------------------------
 
 _PSS_SIGN = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
-# Verification accepts any salt length: the salt does not change what is proven.
-_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
+# RFC 8230 section 2: PS256 is RSASSA-PSS with SHA-256, MGF1-SHA-256 and a salt
+# of the hash length (32 bytes). Verification requires exactly that salt length,
+# as python-cwt and pycose do (issue #17; vectors/pss-salt/).
+PSS_SALT_LENGTH = 32
+_PSS_VERIFY = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=PSS_SALT_LENGTH)
 
 
 _ECDSA = ec.ECDSA(hashes.SHA256())  # built once: the hot paths sign and verify with it
