@@ -13,6 +13,7 @@ Imports only the trust and policy layers (and the engine's default skew).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import sqlite3
 import time
@@ -58,6 +59,8 @@ class Snapshot:
     policy: Policy | None
     revocation: RevocationList | None
     loaded_at: dt.datetime
+    trust_fingerprint: str = ""
+    """SHA-256 of the trust file's bytes, first 8 bytes in hex: which list is in service."""
     signatures: dict[str, Signature] = field(default_factory=dict)
     file_times: dict[str, float] = field(default_factory=dict)
     loaded_wall: float = field(default_factory=time.time)
@@ -86,15 +89,17 @@ def _read(path: str) -> bytes:
         raise LoadError(f"cannot read {Path(path).name}: {exc.strerror}") from None
 
 
-def _trust(sources: Sources, now: dt.datetime) -> TrustStore:
+def _trust(sources: Sources, now: dt.datetime) -> tuple[TrustStore, str]:
+    """The trust store and the fingerprint of the bytes it was parsed from."""
     data = _read(sources.trust)
+    fingerprint = hashlib.sha256(data).hexdigest()[:16]
     signed = SIGNED_TRUST_LIST_FORMAT.encode() in data[:200]
     if signed and sources.trust_root is None:
         raise LoadError("the trust list is signed: give its root key (--trust-root)")
     try:
         if sources.trust_root is not None:
-            return TrustStore.parse_signed(data, _read(sources.trust_root), now=now)
-        return TrustStore.parse_json(data)
+            return TrustStore.parse_signed(data, _read(sources.trust_root), now=now), fingerprint
+        return TrustStore.parse_json(data), fingerprint
     except CccdqrError as exc:
         raise LoadError(f"trust list refused: {exc}") from None
 
@@ -102,7 +107,7 @@ def _trust(sources: Sources, now: dt.datetime) -> TrustStore:
 def load(sources: Sources, now: dt.datetime) -> Snapshot:
     """Every file of ``sources``, read once. Raises :class:`LoadError`."""
     signatures = {p: _signature(p) for p in sources.watched()}
-    trust = _trust(sources, now)
+    trust, fingerprint = _trust(sources, now)
     try:
         policy = None
         if sources.policy is not None:
@@ -115,7 +120,7 @@ def load(sources: Sources, now: dt.datetime) -> Snapshot:
         raise LoadError(f"revocation list refused: {exc}") from None
     times = {p: os.stat(p).st_mtime for p, s in signatures.items() if s is not None}
     return Snapshot(trust=trust, policy=policy, revocation=revocation, loaded_at=now,
-                    signatures=signatures, file_times=times)
+                    trust_fingerprint=fingerprint, signatures=signatures, file_times=times)
 
 
 class Checks:
@@ -175,12 +180,14 @@ class Checks:
         trust = ages(self.sources.trust)
         assert trust is not None
         trust["keys"] = len(snap.trust)
+        trust["fingerprint"] = snap.trust_fingerprint
         policy = ages(self.sources.policy)
         revocation = ages(self.sources.revocation)
         if revocation is not None and snap.revocation is not None:
             revocation["entries"] = len(snap.revocation)
         return {
             "status": "ok" if self.reload_error is None else "degraded",
+            "worker": os.getpid(),
             "loaded_at": snap.loaded_at.isoformat(),
             "trust": trust, "policy": policy, "revocation": revocation,
             "reloads": self.reloads,
