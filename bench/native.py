@@ -21,7 +21,8 @@ the paths taking turns within each run (``_timing.interleaved``): on a machine
 shared with other work, wall time also counts the time other processes held the
 core, and a stretch of load would otherwise fall on one path only.
 
-Goals (issue 8): verify >= 0.80 of bare, issue >= 0.40 of bare sign.
+Goals (issue 18): ES256 verify >= 0.60 of bare (issue 8 asked 0.80), issue >= 0.40 of
+bare sign; each printed beside the bare-bones ceiling.
 
     python bench/native.py [--quick] [-n 2000]
 
@@ -56,7 +57,7 @@ from cccdqr.core.identity import validate_cccd_number
 from cccdqr.core.model import HealthCertificate, Sex, Subject, Vaccination
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
-GOALS = {"verify": 0.80, "issue": 0.40}
+GOALS = {"verify": 0.60, "issue": 0.40}
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Minh", "Phạm Thu Hà", "Đỗ Quang Huy")
 
 
@@ -288,23 +289,24 @@ def main(argv: list[str] | None = None) -> str:
         "next to the *bare-bones Python* path: the least any Python code must do around that "
         "call with the fastest pieces at hand (cbor2, cccdqr's Base45, zlib), and no checks at all. "
         "Its ratio is the ceiling for a verifier or issuer written in Python.", "",
-        "| alg | chars | verify/s | bare verify/s | ratio | goal | bare-bones Python verify/s | its ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| alg | chars | verify/s | bare verify/s | ratio | goal | bare-bones Python verify/s | its ratio "
+        "| verify / ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         v, c = r["verify"] / r["bare_verify"], r["barebones_verify"] / r["bare_verify"]
         lines.append(
             f"| {r['alg']} | {r['chars']:.0f} | {r['verify']:,.0f} | {r['bare_verify']:,.0f} | "
             f"**{v:.2f}** | {'met' if v >= GOALS['verify'] else 'missed'} (≥{GOALS['verify']}) | "
-            f"{r['barebones_verify']:,.0f} | {c:.2f} |")
-    lines += ["", "| alg | issue/s | bare sign/s | ratio | goal | bare-bones Python issue/s | its ratio |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+            f"{r['barebones_verify']:,.0f} | {c:.2f} | {v / c:.2f} |")
+    lines += ["", "| alg | issue/s | bare sign/s | ratio | goal | bare-bones Python issue/s | its ratio "
+              "| issue / ceiling |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         i, c = r["issue"] / r["bare_sign"], r["barebones_issue"] / r["bare_sign"]
         lines.append(
             f"| {r['alg']} | {r['issue']:,.0f} | {r['bare_sign']:,.0f} | **{i:.2f}** | "
             f"{'met' if i >= GOALS['issue'] else 'missed'} (≥{GOALS['issue']}) | "
-            f"{r['barebones_issue']:,.0f} | {c:.2f} |")
+            f"{r['barebones_issue']:,.0f} | {c:.2f} | {i / c:.2f} |")
     for r in rows:
         verify_rows, issue_rows = stages(r["texts"][: min(n, 500)], r["trust"],
                                          r["certs"][: min(n, 500)], r["issuer"], rounds)
