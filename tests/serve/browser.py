@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from cccdqr.serve.app import create_app
+from cccdqr.serve.run import listening_socket
 from cccdqr.serve.state import Checks, Sources
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +30,7 @@ def service(sources: Sources, now: dt.datetime, **app_options: Any) -> Iterator[
     """The app served by uvicorn on a free loopback port; yields its base address."""
     checks = Checks(sources, clock=lambda: now)
     app = create_app(checks, clock=lambda: now, sighup=False, **app_options)
-    sock = socket.create_server(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
