@@ -60,11 +60,11 @@ def test_all_three_sets_pass_with_their_counts(checker: ModuleType,
     assert code == 0
     assert lines == {
         "VN1": (46, 53, 53, 0, 0),
-        "EU DCC": (438, 3834, 3743, 91, 0),
+        "EU DCC": (438, 3834, 3744, 90, 0),
         "SMART Health Cards": (127, 130, 85, 45, 0),
     }
     # the known disagreements are exactly the listed ones
-    assert len(eu_dcc.listed_disagreements()) == 91
+    assert len(eu_dcc.listed_disagreements()) == 90
     assert code == checker.main([]) == 0  # no argument: the same as --all
     capsys.readouterr()
 

@@ -66,6 +66,27 @@ def test_stages_match_expectations_or_are_listed() -> None:
         Path(os.environ["CCCDQR_EU_SUMMARY"]).write_text(summary, encoding="utf-8")
 
 
+def test_the_list_states_its_true_count() -> None:
+    """The list's "Entries: N of M stage checks" line is what the run finds."""
+    import re
+    found = eu_dcc.compare(all_outcomes(), listed_disagreements()).found
+    checks = sum(len(ours) for _, ours in all_outcomes().values())
+    m = re.search(r"^Entries: (\d+) of (\d+) stage checks", DISAGREEMENTS.read_text("utf-8"), re.M)
+    assert m, f"{DISAGREEMENTS.name} has no 'Entries:' line"
+    assert (int(m[1]), int(m[2])) == (len(found), checks) == (len(listed_disagreements()), checks)
+
+
+def test_co15_dsc_is_read_leniently_and_verifies() -> None:
+    """CO15's DSC has an empty extendedKeyUsage (not DER): it loads with all
+    record types and a note, and its code verifies with a warning."""
+    v = Vector(ROOT / "common" / "CO15.json")
+    assert v.trusted is not None and v.trusted.record_types == frozenset("vtr")
+    assert any("extendedKeyUsage is empty" in f for f in v.trusted.encoding_faults)
+    assert v.result.valid, v.result.reasons
+    assert Reason.SIGNER_CERTIFICATE_NOT_DER in v.result.warnings
+    assert v.KEYUSAGE()
+
+
 P384_UNDER_ES256 = ("ES/401.json", "ES/402.json", "ES/403.json")
 
 

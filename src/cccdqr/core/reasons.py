@@ -111,6 +111,9 @@ class Reason(enum.Enum):
     INCOMPLETE_CHUNKS = "INCOMPLETE_CHUNKS"
     # --- appended for the checkpoint decision (cccdqr.decide) ---
     POLICY_NOT_MET = "POLICY_NOT_MET"
+    # --- appended for the EU verifier ecosystem (#17): tolerated, not rejected ---
+    SIGNER_CERTIFICATE_NOT_DER = "SIGNER_CERTIFICATE_NOT_DER"  # warning
+    ISSUER_NOT_A_COUNTRY = "ISSUER_NOT_A_COUNTRY"  # warning
 
     @property
     def status(self) -> Status | None:
@@ -269,6 +272,12 @@ _TABLE: dict[Reason, tuple[Status | None, str, str]] = {
     Reason.POLICY_NOT_MET: (
         _I, "The certificate is genuine but does not meet the entry rules.",
         "Chứng nhận là thật nhưng không đáp ứng quy định."),
+    Reason.SIGNER_CERTIFICATE_NOT_DER: (
+        _W, "The signer certificate breaks strict DER encoding; its usages were read leniently.",
+        "Chứng thư của bên ký không đúng mã hóa DER chặt chẽ; phạm vi sử dụng được đọc nới lỏng."),
+    Reason.ISSUER_NOT_A_COUNTRY: (
+        _W, "The issuer claim is not a country code; the signer certificate's country was used.",
+        "Trường bên cấp không phải mã quốc gia; đã dùng quốc gia của chứng thư bên ký."),
 }
 
 

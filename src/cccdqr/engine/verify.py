@@ -195,6 +195,8 @@ def verify(
         found.update(format=env.format, alg=env.alg.value, kid=env.kid)
         key = _find_key(env, trust, now, skew)
         found["signature_verified"] = True
+        if key.encoding_faults:  # a DSC read leniently (trust/dsc.py)
+            warnings.append(Reason.SIGNER_CERTIFICATE_NOT_DER)
         contents = env.open(limits)
         warnings += contents.warnings
         found.update(certificate=contents.certificate, issuer=contents.issuer,
@@ -202,7 +204,7 @@ def verify(
                      certificate_id=contents.certificate_id)
         if policy is not None:
             found["policy"] = policy.evaluate(contents.certificate, now=now)
-        if key.issuer is not None and contents.issuer != key.issuer:
+        if contents.binds_issuer and key.issuer is not None and contents.issuer != key.issuer:
             raise Reject(Reason.ISSUER_MISMATCH,
                          f"issuer {contents.issuer!r} but the key speaks for {key.issuer!r}")
         not_allowed = contents.certificate.record_types - key.record_types

@@ -40,6 +40,10 @@ class Contents:
     revocation_ids: tuple[RevocationId, ...] = ()
     """Every name a revocation list may file this certificate under."""
     warnings: tuple[Reason, ...] = ()
+    binds_issuer: bool = True
+    """Whether ``issuer`` names who the key speaks for, so that verify checks it
+    against the key's issuer (``ISSUER_MISMATCH``). An EU DCC ``iss`` that is not a
+    country code is informational only."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,7 +26,7 @@ from typing import Any
 from cccdqr.wire import cbor as _cbor
 from cccdqr.wire import cose
 from cccdqr.wire.base45 import Base45Error, b45decode, b45encode
-from cccdqr.wire.cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, issuer_and_times
+from cccdqr.wire.cwt import CLAIM_EXP, CLAIM_IAT, CLAIM_ISS
 from cccdqr.wire.inflate import inflate as _inflate
 from cccdqr.core._reject import Reject
 from cccdqr.core.errors import InvalidCertificate
@@ -151,15 +151,38 @@ def _untag_times(value: Any) -> Any:
     return value
 
 
-def read_claims(payload: bytes, limits: Limits) -> tuple[str, dt.datetime, dt.datetime, Any]:
-    """``(iss, iat, exp, dgc)`` from the CWT payload, bounded by ``limits``."""
+def is_country_code(issuer: str | None) -> bool:
+    """Whether an ``iss`` reads as an ISO 3166-1 alpha-2 code: two upper-case
+    ASCII letters (the form every EU DCC country writes)."""
+    return issuer is not None and len(issuer) == 2 and issuer.isascii() and issuer.isupper() \
+        and issuer.isalpha()
+
+
+def _claims(claims: object) -> tuple[dict[Any, Any], str | None, dt.datetime, dt.datetime]:
+    """``(claims, iss, iat, exp)``. The eHealth Network specification makes ``iss``
+    optional, so it may be absent; when present it must be non-empty text."""
+    if not isinstance(claims, dict):
+        raise Reject(Reason.BAD_CLAIMS, "CWT claims are not a map")
+    issuer = claims.get(CLAIM_ISS)
+    if issuer is not None and (not isinstance(issuer, str) or not issuer):
+        raise Reject(Reason.BAD_CLAIMS, "issuer (iss) is not text")
+    issued_at, expires_at = _time(claims, CLAIM_IAT, "iat"), _time(claims, CLAIM_EXP, "exp")
+    if expires_at < issued_at:
+        raise Reject(Reason.BAD_CLAIMS, "exp is before iat")
+    return claims, issuer, issued_at, expires_at
+
+
+def read_claims(payload: bytes, limits: Limits
+                ) -> tuple[str | None, dt.datetime, dt.datetime, Any]:
+    """``(iss, iat, exp, dgc)`` from the CWT payload, bounded by ``limits``;
+    ``iss`` is ``None`` when absent."""
     if len(payload) > limits.max_json_bytes:
         raise Reject(Reason.JSON_TOO_LARGE, f"the payload is {len(payload)} bytes")
     claims = _cbor.loads(payload, limits, malformed=Reason.BAD_CLAIMS,
                          allowed_tags=_PAYLOAD_TAGS)
     if b"\xc0" in payload:  # maybe tag 0: cbor2 made a datetime of that text
         claims = _untag_times(claims)
-    claims, issuer, issued_at, expires_at = issuer_and_times(claims, _time)
+    claims, issuer, issued_at, expires_at = _claims(claims)
     hcert = claims.get(CLAIM_HCERT)
     if not isinstance(hcert, dict) or HCERT_DGC_V1 not in hcert:
         raise Reject(Reason.BAD_CLAIMS, "no EU DCC v1 in the hcert claim (-260)")
@@ -171,27 +194,35 @@ def open_payload(payload: bytes, limits: Limits, *, alg: cose.Algorithm,
     """Decode the claims and the DGC (after the signature holds)."""
     issuer, issued_at, expires_at, dgc = read_claims(payload, limits)
     certificate, uvci = dgc_to_certificate(dgc)
+    # An iss that is not a country code is informational (as in the EU verifier
+    # apps): the DSC's country stands, and only a two-letter iss can contradict it.
+    country = is_country_code(issuer)
     return Contents(certificate=certificate, issuer=issuer, issued_at=issued_at,
                     expires_at=expires_at, certificate_id=uvci,
                     revocation_ids=revocation_ids(uvci, issuer=issuer, alg=alg,
-                                                  signature=signature))
+                                                  signature=signature),
+                    binds_issuer=country,
+                    warnings=() if country else (Reason.ISSUER_NOT_A_COUNTRY,))
 
 
 def _sha16(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:16]
 
 
-def revocation_ids(uvci: str, *, issuer: str, alg: cose.Algorithm,
+def revocation_ids(uvci: str, *, issuer: str | None, alg: cose.Algorithm,
                    signature: bytes) -> tuple[RevocationId, ...]:
     """The three names the EU DCC revocation scheme gives a certificate: the
     first 16 bytes of SHA-256 over the UVCI (``uci``), over the issuing
     country (the CWT ``iss``) followed by the UVCI (``countrycodeuci``), and over
     the signature (``signature``): for ECDSA only its first half, r, so that a
-    re-signed (r, n-s) copy has the same name; for RSA the whole signature."""
+    re-signed (r, n-s) copy has the same name; for RSA the whole signature.
+    Without an ``iss`` there is no ``countrycodeuci`` name."""
     signed_part = signature[:len(signature) // 2] if alg is cose.Algorithm.ES256 else signature
-    return (("uci", _sha16(uvci.encode())),
-            ("countrycodeuci", _sha16((issuer + uvci).encode())),
-            ("signature", _sha16(signed_part)))
+    ids: list[RevocationId] = [("uci", _sha16(uvci.encode()))]
+    if issuer is not None:
+        ids.append(("countrycodeuci", _sha16((issuer + uvci).encode())))
+    ids.append(("signature", _sha16(signed_part)))
+    return tuple(ids)
 
 
 def _fail(path: str, what: str) -> Reject:

@@ -19,6 +19,7 @@ from typing import Any, Union
 from collections.abc import Iterable, Iterator
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from cccdqr.wire import cbor as _cbor
@@ -40,12 +41,14 @@ from cccdqr.wire.cose import (
 from cccdqr.core.errors import KeyAlgorithmMismatch, TrustListError
 from cccdqr.core.limits import Limits
 from cccdqr.core.reasons import Reason
+from cccdqr.trust.dsc import RECORD_TYPES as _RECORD_TYPES
+from cccdqr.trust.dsc import check_own_signature, read_profile
 
 __all__ = ["SIGNED_TRUST_LIST_FORMAT", "TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
 
 TRUST_LIST_FORMAT = "cccdqr-trust-list"
 SIGNED_TRUST_LIST_FORMAT = "cccdqr-signed-trust-list"
-RECORD_TYPES = frozenset("vtr")
+RECORD_TYPES = _RECORD_TYPES
 PathLike = Union[str, "os.PathLike[str]"]
 # A signed list holds one big byte string: the item count and depth stay tiny,
 # the size does not (an EU-wide list of DSCs runs to megabytes).
@@ -74,6 +77,10 @@ class TrustedKey:
     """Subset of ``{"v", "t", "r"}``: vaccination, test, recovery."""
     certificate: x509.Certificate | None = field(default=None, compare=False)
     label: str | None = None
+    encoding_faults: tuple[str, ...] = field(default=(), compare=False)
+    """How the signer certificate breaks strict DER, when it was read leniently
+    (:mod:`cccdqr.trust.dsc`); each verify result it signs warns
+    ``SIGNER_CERTIFICATE_NOT_DER``."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.kid, bytes) or not self.kid:
@@ -178,25 +185,13 @@ def make_trusted_key(
                       record_types=frozenset(record_types), label=label)
 
 
-# The EU DCC signer-certificate extended key usages that limit a key to record
-# types (eHealth network, "DSC" profile). Both spellings occur in the test data.
-_DCC_EKU = {f"1.3.6.1.4.1.{arc}1847.2021.1.{n}": t
-            for arc in ("", "0.") for n, t in (("1", "t"), ("2", "v"), ("3", "r"))}
-
-
 def record_types_from_eku(certificate: x509.Certificate) -> frozenset[str]:
     """The record types a signer certificate's extended key usage allows: the
     types of the DCC usages it lists, or all types when it lists none of them
-    (no EKU, or only generic ones such as TLS). A certificate whose extensions
-    do not parse cannot be trusted: :class:`TrustListError`."""
-    try:
-        usages = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return RECORD_TYPES
-    except ValueError as exc:  # malformed DER in some extension (EU test CO15)
-        raise TrustListError(f"certificate extensions do not parse: {exc}") from None
-    types = frozenset(_DCC_EKU[u.dotted_string] for u in usages if u.dotted_string in _DCC_EKU)
-    return types or RECORD_TYPES
+    (no EKU, or only generic ones such as TLS). Extensions that break strict DER
+    are read leniently (:func:`cccdqr.trust.dsc.read_profile`); ones that do not
+    parse even so raise :class:`TrustListError`."""
+    return read_profile(certificate).record_types
 
 
 def make_trusted_certificate(
@@ -216,12 +211,17 @@ def make_trusted_certificate(
     ``record_types`` defaults to what the certificate's EU DCC extended key usage
     allows (see :func:`record_types_from_eku`)."""
     certificate = _load_certificate(cert) if isinstance(cert, bytes) else cert
-    public = certificate.public_key()
+    try:
+        public = certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise TrustListError(f"signer certificate key does not load: {exc}") from None
+    check_own_signature(certificate)
+    profile = read_profile(certificate)
     if issuer is None:
         countries = certificate.subject.get_attributes_for_oid(x509.NameOID.COUNTRY_NAME)
         issuer = str(countries[0].value) if countries else None
     if record_types is None:
-        record_types = record_types_from_eku(certificate)
+        record_types = profile.record_types
     base = make_trusted_key(public, alg=alg, kid=certificate_kid(certificate),  # type: ignore[arg-type]
                             issuer=issuer,
                             not_before=max(t for t in (certificate.not_valid_before_utc,
@@ -229,7 +229,8 @@ def make_trusted_certificate(
                             not_after=min(t for t in (certificate.not_valid_after_utc,
                                                       _utc(not_after, "not_after")) if t),
                             record_types=record_types, label=label)
-    return dataclasses.replace(base, certificate=certificate)
+    return dataclasses.replace(base, certificate=certificate,
+                               encoding_faults=profile.encoding_faults)
 
 
 class TrustStore:
