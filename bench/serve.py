@@ -43,8 +43,8 @@ import rawhttp  # noqa: E402
 
 import cccdqr  # noqa: E402
 from cccdqr import testkeys  # noqa: E402
+from cccdqr.core._json import document_bytes  # noqa: E402
 from cccdqr.serve.app import Service, ServiceLimits  # noqa: E402
-from cccdqr.serve.document import dumps  # noqa: E402
 from cccdqr.serve.state import Checks, Sources  # noqa: E402
 
 GOAL_P99_MS = 5.0
@@ -70,7 +70,7 @@ def in_process(world: codes.World, n: int, rounds: int) -> dict[str, float]:
         cccdqr.verify(world.valid, trust, now=codes.NOW)
 
     def handler() -> None:
-        dumps(service.verify_document(world.valid, None))
+        document_bytes(service.verify_document(world.valid, None))
 
     def best(fn: Callable[[], None]) -> float:
         runs = []

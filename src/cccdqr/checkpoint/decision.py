@@ -53,15 +53,27 @@ class Decision:
 
     def to_dict(self, *, personal: bool = False) -> dict[str, Any]:
         """JSON-ready; by default without personal data (safe to log)."""
-        return {
-            "status": self.status.value,
-            "passes": self.passes,
-            "reasons": [r.value for r in self.reasons],
-            "warnings": [w.value for w in self.warnings],
-            "messages": {"en": self.message("en"), "vi": self.message("vi")},
-            "verification": self.result.to_dict(personal=personal),
-            "binding": self.binding.to_dict() if self.binding is not None else None,
-        }
+        binding = self.binding.to_dict() if self.binding is not None else None
+        return self._verdict() | {"verification": self.result.to_dict(personal=personal),
+                                         "binding": binding}
+
+    def _verdict(self) -> dict[str, Any]:
+        return {"status": self.status.value, "passes": self.passes,
+                "reasons": [r.value for r in self.reasons],
+                "warnings": [w.value for w in self.warnings],
+                "messages": {"en": self.message("en"), "vi": self.message("vi")}}
+
+    def document(self) -> dict[str, Any]:
+        """The verification document, as ``cccdqr verify --json`` prints it and
+        ``POST /v1/verify`` answers it: the verification's dict (personal data
+        included), ``"binding"`` when a card was bound, and ``"decision"``: this
+        decision's dict without its copy of the verification."""
+        doc = self.result.to_dict()
+        binding = self.binding.to_dict() if self.binding is not None else None
+        if binding is not None:
+            doc["binding"] = binding
+        doc["decision"] = self._verdict() | {"binding": binding}
+        return doc
 
 
 def decide(result: VerificationResult, binding: BindingResult | None = None) -> Decision:

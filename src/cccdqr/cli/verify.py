@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 from typing import TYPE_CHECKING
 
 from cccdqr.checkpoint.binding import BindingResult, bind
@@ -25,6 +24,7 @@ from cccdqr.cli.common import (
     read_input,
 )
 from cccdqr.cli.output import print_binding, print_verdict, show_certificate
+from cccdqr.core._json import document_text
 from cccdqr.core.errors import InvalidCardQR
 from cccdqr.engine.result import Inspection, VerificationResult
 from cccdqr.engine.verify import inspect, verify
@@ -45,11 +45,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     binding = _bind_card(args, result)
     decision = decide(result, binding)
     if args.json:
-        doc = result.to_dict()
-        if binding is not None:
-            doc["binding"] = binding.to_dict()
-        doc["decision"] = {k: v for k, v in decision.to_dict().items() if k != "verification"}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print(document_text(decision.document()))
     else:
         print_verdict(result, args.lang)
         if binding is not None:
@@ -76,7 +72,7 @@ def _bind_card(args: argparse.Namespace, result: VerificationResult) -> BindingR
 def cmd_inspect(args: argparse.Namespace) -> int:
     result: Inspection = inspect(read_input(args))
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(document_text(result.to_dict()))
     else:
         out = console()
         out.print(" UNVERIFIED: signature not checked ", style="bold black on yellow")

@@ -33,11 +33,11 @@ from starlette.staticfiles import StaticFiles
 from cccdqr.checkpoint.binding import BindingResult, bind
 from cccdqr.checkpoint.card import parse_card_qr
 from cccdqr.checkpoint.decision import decide
+from cccdqr.core._json import document_bytes as dumps
 from cccdqr.core.errors import InvalidCardQR
 from cccdqr.core.reasons import Reason, Status
 from cccdqr.engine.verify import verify
 from cccdqr.qr.scan import scan
-from cccdqr.serve.document import dumps, verification_document
 from cccdqr.serve.guard import Guard, Problem, error_response, problem, problem_handler
 from cccdqr.serve.state import Checks
 
@@ -126,7 +126,7 @@ class Service:
         binding: BindingResult | None = None
         if card is not None and result.certificate is not None and result.signature_verified:
             binding = bind(card, result.certificate)
-        return verification_document(result, binding, decide(result, binding))
+        return decide(result, binding).document()
 
     async def verify(self, request: Request) -> Response:
         raw = await _body(request, self.limits.max_json_body, "BODY_TOO_LARGE")
