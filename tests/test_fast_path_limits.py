@@ -447,3 +447,52 @@ def _decode(fn: Any, raw: bytes, limits: Limits) -> Any:
 def test_status_classes_unchanged() -> None:
     """A sanity anchor for the cases above: a plain code is VALID both ways."""
     assert same_both_ways(signed_code(VALID_PAYLOAD)).status is Status.VALID
+
+
+# --- the issuing fast path -----------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(payload=st.binary(max_size=400), which=st.sampled_from(["ES256", "EdDSA", "PS256"]))
+def test_the_prepared_writer_writes_what_encode_sign1_writes(payload: bytes, which: str) -> None:
+    """``Sign1Writer`` (built once per issuer key) gives the very bytes of
+    ``encode_sign1`` (deterministic signatures, so the bytes are comparable;
+    PS256 signatures are random, so only the parts around them)."""
+    key: Any = {"ES256": helpers.ES256_KEY, "EdDSA": helpers.ED25519_KEY,
+                "PS256": _rsa_key()}[which]
+    alg = cose.algorithm_for_key(key)
+    kid = b"\x01\x02\x03\x04\x05\x06\x07\x08"
+    got = cose.Sign1Writer(alg, key, kid, deterministic=True).sign(payload)
+    want = cose.encode_sign1(payload, alg=alg, key=key, kid=kid, deterministic=True)
+    msg = cose.decode_sign1(got, Limits(max_cbor_items=10))
+    assert msg.payload == payload
+    assert cose.verify_bytes(alg, key.public_key(), msg.signature, msg.to_be_signed)
+    if alg is cose.Algorithm.PS256:
+        got, want = got[:-256], want[:-256]
+    assert got == want
+
+
+def _rsa_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    global _RSA
+    if _RSA is None:
+        _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _RSA
+
+
+_RSA: Any = None
+
+
+def test_the_issuer_writes_what_native_encode_writes() -> None:
+    for issuer in (helpers.ES256, helpers.ED25519):
+        cert = helpers.certificate(3)
+        got = issuer.issue(cert, now=NOW, valid_for=dt.timedelta(days=30), cti=helpers.CTI)
+        iat = int(NOW.timestamp())
+        want = native.encode(cert, key=issuer._key, kid=issuer.kid, issuer="VN", iat=iat,
+                             exp=iat + 30 * 86400, cti=helpers.CTI, deterministic=True)
+        assert got == want
+
+
+def test_the_prepared_writer_refuses_a_key_of_another_algorithm() -> None:
+    with pytest.raises(cose.KeyAlgorithmMismatch):
+        cose.Sign1Writer(cose.Algorithm.EDDSA, helpers.ES256_KEY, b"k")

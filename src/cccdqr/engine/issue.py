@@ -78,6 +78,8 @@ class Issuer:
                     f"VN1 is signed with ES256 or EdDSA, not {self.alg.value}")
             self.kid = cose.spki_kid(self.public_key)
             self.authority = None
+            self._writer = cose.Sign1Writer(self.alg, private_key, self.kid,
+                                            deterministic=deterministic)
             return
         if not isinstance(certificate, x509.Certificate):
             raise TypeError("format='HC1' needs the signer certificate (x509.Certificate)")
@@ -143,9 +145,8 @@ class Issuer:
             raise ValueError("a VN1 certificate needs the subject's CCCD number")
         validate_cccd_number(subject.id_number, dob=subject.dob, sex=subject.sex,
                              allow_unlisted_province=self._allow_unlisted_province)
-        return native.encode(certificate, key=self._key, kid=self.kid, issuer=self.issuer,
-                             iat=iat, exp=exp, cti=cti,
-                             deterministic=self._deterministic)
+        return native.encode_with(self._writer, certificate, issuer=self.issuer,
+                                  iat=iat, exp=exp, cti=cti)
 
     def _issue_dcc(self, certificate: HealthCertificate, *, now: dt.datetime, iat: int,
                    exp: int, cti: bytes | None, uvci: str | None) -> str:

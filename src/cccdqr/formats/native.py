@@ -62,7 +62,7 @@ def matches(text: str) -> bool:
 # --- encoding ---------------------------------------------------------------------
 
 def _days(d: dt.date) -> int:
-    return (d - EPOCH).days
+    return d.toordinal() - _EPOCH_ORDINAL  # no timedelta object on the issuing hot path
 
 
 def _optional(out: dict[int, Any], key: int, value: Any, default: Any) -> None:
@@ -81,7 +81,8 @@ def record_to_cbor(cert: HealthCertificate) -> dict[int, Any]:
         1: s.id_number, 2: s.name,
         3: _days(dt.date(year, month, day)) if month and day else s.dob,
     }
-    _optional(subject, 4, s.sex and int(s.sex), None)
+    if s.sex:
+        subject[4] = int(s.sex)
     record: dict[int, Any] = {0: RECORD_VERSION, 1: subject}
     if cert.vaccinations:
         record[2] = [_vaccination_to_cbor(v) for v in cert.vaccinations]
@@ -93,14 +94,19 @@ def record_to_cbor(cert: HealthCertificate) -> dict[int, Any]:
 
 
 def _vaccination_to_cbor(v: Vaccination) -> dict[int, Any]:
-    out: dict[int, Any] = {}
-    _optional(out, 1, v.disease, DISEASE_COVID19)
-    out[2] = PRODUCT_CODES.get(v.product, v.product)
+    # _optional written out: three doses per code make this the issuer's inner loop.
     if v.doses_in_series is None:
         raise InvalidCertificate("VN1 needs the number of doses in the series")
-    out[3], out[4], out[5] = v.dose_number, v.doses_in_series, _days(v.date)
-    _optional(out, 6, v.country, _DEFAULT_COUNTRY)
-    _optional(out, 7, v.administering_unit, None)
+    disease = v.disease
+    out: dict[int, Any] = {} if disease == DISEASE_COVID19 or disease is None else {1: disease}
+    product = v.product
+    out[2] = PRODUCT_CODES.get(product, product)
+    out[3], out[4], out[5] = v.dose_number, v.doses_in_series, v.date.toordinal() - _EPOCH_ORDINAL
+    country = v.country
+    if country != _DEFAULT_COUNTRY and country is not None:
+        out[6] = country
+    if v.administering_unit is not None:
+        out[7] = v.administering_unit
     return out
 
 
@@ -136,6 +142,13 @@ def wrap(cose_bytes: bytes) -> str:
     strictly shorter (level 9; on a tie the uncompressed form)."""
     packed = zlib.compress(cose_bytes, 9)
     return PREFIX + b45encode(packed if len(packed) < len(cose_bytes) else cose_bytes)
+
+
+def encode_with(writer: cose.Sign1Writer, cert: HealthCertificate, *, issuer: str, iat: int,
+                exp: int, cti: bytes) -> str:
+    """What :func:`encode` writes, signed by an issuer's prepared ``writer`` (an
+    ES256 or EdDSA key, checked when the writer was made)."""
+    return wrap(writer.sign(claims_to_cbor(cert, issuer=issuer, iat=iat, exp=exp, cti=cti)))
 
 
 def encode(
