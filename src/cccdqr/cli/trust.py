@@ -1,4 +1,6 @@
-"""``cccdqr trust``: list, add, remove, sign and verify trust lists.
+"""``cccdqr trust``: list, add, remove, sign and verify trust lists; import
+published lists (the EU DCC gateway's, a signed national DSC list) and show
+where the keys came from and how old those lists are.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cccdqr.cli.common import (
     EXIT_VALID,
+    TrustUnusable,
     UsageError,
     add_clock,
     add_command,
@@ -20,6 +23,8 @@ from cccdqr.cli.common import (
     parse_time,
     read_bytes,
 )
+from cccdqr.core.errors import TrustListError
+from cccdqr.trust import lists
 from cccdqr.trust.jwks import trusted_keys_from_jwks
 from cccdqr.trust.store import make_trusted_certificate, make_trusted_key
 from cccdqr.wire.cose import Algorithm
@@ -111,6 +116,84 @@ def trust_sign(args: argparse.Namespace) -> int:
     return EXIT_VALID
 
 
+def trust_import(args: argparse.Namespace) -> int:
+    """Check a published list against ``--list-key`` and merge its DSCs into
+    ``--trust``. Exit 3 when the list is not authentic or not current (nothing
+    is written), 2 when it is malformed or unreadable."""
+    data = read_bytes(args.file)
+    now = current_time(args)
+    try:
+        imported = lists.import_list(data, args.format, read_bytes(args.list_key), now=now)
+        store = lists.merge(load_trust(args.trust, missing_ok=True), imported)
+    except lists.TrustListRefused as exc:
+        raise TrustUnusable(f"{args.file} refused, nothing imported: {exc}") from None
+    except TrustListError as exc:
+        raise UsageError(f"{args.file} is not a readable {args.format} list: {exc}") from None
+    store.save(args.trust)
+    info = imported.source.describe(now)
+    faults = sum(1 for k in imported.keys if k.encoding_faults)
+    console().print(f"imported {len(imported.keys)} signer certificates from a {args.format} list "
+                    f"signed by {info['issuer']}, issued {info['issued_at'] or '-'} "
+                    f"({_age(info['age_seconds'])} old); {len(store)} keys in {args.trust}"
+                    + (f"; {faults} read leniently (not strict DER)" if faults else ""))
+    return EXIT_VALID
+
+
+def _age(seconds: int | None) -> str:
+    if seconds is None:
+        return "age unknown"
+    days, rest = divmod(abs(seconds), 86400)
+    text = f"{days} d {rest // 3600} h" if days else f"{rest // 3600} h {rest % 3600 // 60} min"
+    return text if seconds >= 0 else f"-{text}"
+
+
+def trust_show(args: argparse.Namespace) -> int:
+    """The store's keys by origin, and each imported list's age at the clock."""
+    trust = load_trust(args.trust, args=args)
+    now = current_time(args)
+    sources = [s.describe(now) for s in trust.sources]
+    own = sum(1 for k in trust if k.source is None)
+    if args.json:
+        import json
+        doc = {"keys": len(trust), "keys_not_from_a_list": own,
+               "authorities": len(trust.authorities), "crls": len(trust.crls),
+               "lists": [{**s, "keys": sum(1 for k in trust if k.source and
+                                          k.source.sha256 == s["sha256"])} for s in sources]}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return EXIT_VALID
+    out = console()
+    out.print(f"{len(trust)} keys ({own} added by hand), {len(trust.authorities)} authorities, "
+              f"{len(trust.crls)} CRLs")
+    for s in sources:
+        count = sum(1 for k in trust if k.source and k.source.sha256 == s["sha256"])
+        out.print(f"{s['format']:8} {count:4} keys  signed by {s['issuer']}  issued "
+                  f"{s['issued_at'] or '-'}  expires {s['expires_at'] or '-'}  "
+                  f"age {_age(s['age_seconds'])}" + ("  EXPIRED" if s["expired"] else ""))
+    return EXIT_VALID
+
+
+def _register_lists(tsub: Any) -> None:
+    """``trust import`` and ``trust show``: published lists and their age."""
+    t = tsub.add_parser("import", help="check a published signer-certificate list and merge it in")
+    t.add_argument("file", help="the list as pulled (no network access here)")
+    t.add_argument("--format", required=True, choices=lists.FORMATS,
+                   help="gateway: the EU DCC gateway trust list (JSON); "
+                        "dsc-tl: a signed national DSC trust list (JWS)")
+    t.add_argument("--list-key", required=True, metavar="PEM",
+                   help="the key the list must be signed with (public key or certificate): "
+                        "the gateway trust anchor, or the national list signer")
+    t.add_argument("--trust", required=True, metavar="JSON", help="the store to write (created)")
+    add_clock(t)
+    t.set_defaults(run=trust_import)
+
+    t = tsub.add_parser("show", help="keys by origin and the age of each imported list")
+    t.add_argument("--trust", required=True, metavar="JSON")
+    t.add_argument("--trust-root", metavar="PEM", help="the list is signed: check it with this root key")
+    t.add_argument("--json", action="store_true")
+    add_clock(t)
+    t.set_defaults(run=trust_show)
+
+
 def register(commands: Commands) -> None:
     """``trust`` and its actions."""
     c = add_command(commands, "trust", "list, add, remove, sign or verify trusted keys")
@@ -153,6 +236,8 @@ def register(commands: Commands) -> None:
     t.add_argument("--out", required=True, metavar="FILE")
     add_clock(t)
     t.set_defaults(run=trust_sign)
+
+    _register_lists(tsub)
 
     t = tsub.add_parser("verify", help="check a signed trust list's signature and window")
     t.add_argument("file", help="the signed list")

@@ -37,6 +37,11 @@ class VerificationResult:
     """The policy outcome when ``verify`` was given a policy and the signature held."""
     detail: str = ""
     """Technical detail of the primary reason, in English, for logs and support."""
+    trust_list: dict[str, Any] | None = None
+    """When the key came from a published list (``cccdqr trust import``): that
+    list's format, signer, issue and expiry times and its age at ``now``
+    (:meth:`cccdqr.trust.store.TrustListSource.describe`). Left out of
+    :meth:`to_dict` when ``None``."""
 
     @property
     def valid(self) -> bool:
@@ -57,6 +62,8 @@ class VerificationResult:
         out: dict[str, Any] = {"valid": self.valid}
         for f in dataclasses.fields(self):
             if not personal and f.name in ("certificate", "certificate_id", "detail"):
+                continue
+            if f.name == "trust_list" and self.trust_list is None:
                 continue
             out[f.name] = jsonable(getattr(self, f.name))
         out["messages"] = {"en": self.message("en"), "vi": self.message("vi")}

@@ -197,6 +197,8 @@ def verify(
         found["signature_verified"] = True
         if key.encoding_faults:  # a DSC read leniently (trust/dsc.py)
             warnings.append(Reason.SIGNER_CERTIFICATE_NOT_DER)
+        if key.source is not None:  # imported from a published list: show its age
+            found["trust_list"] = key.source.describe(now)
         contents = env.open(limits)
         warnings += contents.warnings
         found.update(certificate=contents.certificate, issuer=contents.issuer,

@@ -44,7 +44,8 @@ from cccdqr.core.reasons import Reason
 from cccdqr.trust.dsc import RECORD_TYPES as _RECORD_TYPES
 from cccdqr.trust.dsc import check_own_signature, read_profile
 
-__all__ = ["SIGNED_TRUST_LIST_FORMAT", "TRUST_LIST_FORMAT", "TrustStore", "TrustedKey"]
+__all__ = ["SIGNED_TRUST_LIST_FORMAT", "TRUST_LIST_FORMAT", "TrustListSource", "TrustStore",
+           "TrustedKey"]
 
 TRUST_LIST_FORMAT = "cccdqr-trust-list"
 SIGNED_TRUST_LIST_FORMAT = "cccdqr-signed-trust-list"
@@ -59,6 +60,51 @@ def _utc(value: dt.datetime | None, name: str) -> dt.datetime | None:
     if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
         raise TypeError(f"{name} must be a timezone-aware datetime")
     return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrustListSource:
+    """A published trust list that keys were imported from (``cccdqr trust
+    import``; :mod:`cccdqr.trust.lists`): its shape, who signed it, and its age."""
+
+    format: str
+    """``"gateway"`` (EU DCC gateway trust list) or ``"dsc-tl"`` (signed national DSC list)."""
+    sha256: str
+    """Hex SHA-256 of the file as imported: names the list in the store."""
+    issuer: str | None = None
+    """Who signed it: the list's ``iss``, or the trust anchor's subject."""
+    issued_at: dt.datetime | None = None
+    """When it was signed (``iat``), or for a list without one the newest entry's time."""
+    expires_at: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        _utc(self.issued_at, "issued_at")
+        _utc(self.expires_at, "expires_at")
+
+    def describe(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """JSON-ready; with ``now``, also the list's age in whole seconds and
+        whether it is past its expiry."""
+        out: dict[str, Any] = {"format": self.format, "issuer": self.issuer,
+                               "issued_at": _iso(self.issued_at) if self.issued_at else None,
+                               "expires_at": _iso(self.expires_at) if self.expires_at else None,
+                               "sha256": self.sha256}
+        if now is not None:
+            out["age_seconds"] = (int((now - self.issued_at).total_seconds())
+                                  if self.issued_at else None)
+            out["expired"] = self.expires_at is not None and now >= self.expires_at
+        return out
+
+    @classmethod
+    def from_json(cls, doc: object) -> TrustListSource:
+        if not isinstance(doc, dict) or not isinstance(doc.get("format"), str) \
+                or not isinstance(doc.get("sha256"), str):
+            raise TrustListError("a trust list source needs 'format' and 'sha256'")
+        issuer = doc.get("issuer")
+        if issuer is not None and not isinstance(issuer, str):
+            raise TrustListError("a trust list source's issuer must be text")
+        return cls(format=doc["format"], sha256=doc["sha256"], issuer=issuer,
+                   issued_at=_parse_time(doc.get("issued_at")),
+                   expires_at=_parse_time(doc.get("expires_at")))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +127,8 @@ class TrustedKey:
     """How the signer certificate breaks strict DER, when it was read leniently
     (:mod:`cccdqr.trust.dsc`); each verify result it signs warns
     ``SIGNER_CERTIFICATE_NOT_DER``."""
+    source: TrustListSource | None = field(default=None, compare=False)
+    """The published list this key was imported from, if any."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.kid, bytes) or not self.kid:
@@ -129,6 +177,8 @@ class TrustedKey:
         out["record_types"] = "".join(t for t in "vtr" if t in self.record_types)
         if self.label is not None:
             out["label"] = self.label
+        if self.source is not None:
+            out["source"] = self.source.sha256
         return out
 
 
@@ -280,6 +330,11 @@ class TrustStore:
         """Revocation lists of those authorities."""
         return self._crls
 
+    @property
+    def sources(self) -> tuple[TrustListSource, ...]:
+        """The published lists the keys came from (``cccdqr trust import``), in order."""
+        return tuple(dict.fromkeys(k.source for k in self._keys if k.source is not None))
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -338,6 +393,8 @@ class TrustStore:
                                   for a in self._authorities]
         if self._crls:
             doc["crls"] = [c.public_bytes(serialization.Encoding.PEM).decode() for c in self._crls]
+        if self.sources:
+            doc["sources"] = [s.describe() for s in self.sources]
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: PathLike) -> None:
@@ -363,7 +420,11 @@ class TrustStore:
             raise TrustListError("'authorities' must be an array of PEM strings")
         if not isinstance(crls, list) or not all(isinstance(c, str) for c in crls):
             raise TrustListError("'crls' must be an array of PEM strings")
-        return cls((_entry_from_json(e, i) for i, e in enumerate(entries)),
+        sources = doc.get("sources", [])
+        if not isinstance(sources, list):
+            raise TrustListError("'sources' must be an array")
+        by_id = {s.sha256: s for s in map(TrustListSource.from_json, sources)}
+        return cls((_entry_from_json(e, i, by_id) for i, e in enumerate(entries)),
                    authorities=[_load_certificate(a.encode()) for a in authorities],
                    crls=[_load_crl(c.encode()) for c in crls])
 
@@ -451,10 +512,17 @@ class TrustStore:
             return cls.parse_signed(f.read(), root_public_key, now=now, skew=skew)
 
 
-def _entry_from_json(e: object, index: int) -> TrustedKey:
+def _entry_from_json(e: object, index: int,
+                     sources: dict[str, TrustListSource] | None = None) -> TrustedKey:
     where = f"trust list key #{index}"
     if not isinstance(e, dict):
         raise TrustListError(f"{where} is not an object")
+    if "source" in e:
+        source = (sources or {}).get(e["source"])
+        if source is None:
+            raise TrustListError(f"{where}: source {e['source']!r} is not in 'sources'")
+        return dataclasses.replace(_entry_from_json({k: v for k, v in e.items() if k != "source"},
+                                                    index), source=source)
     try:
         options: dict[str, Any] = {
             "alg": e.get("alg"), "issuer": e.get("issuer"), "label": e.get("label"),
