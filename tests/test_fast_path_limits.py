@@ -496,3 +496,37 @@ def test_the_issuer_writes_what_native_encode_writes() -> None:
 def test_the_prepared_writer_refuses_a_key_of_another_algorithm() -> None:
     with pytest.raises(cose.KeyAlgorithmMismatch):
         cose.Sign1Writer(cose.Algorithm.EDDSA, helpers.ES256_KEY, b"k")
+
+
+# --- models built by the decoder ------------------------------------------------------
+
+_ANY_VALUE = st.one_of(st.integers(-3, 120), st.text(max_size=4), st.none(), st.just("VN"),
+                       st.just("vn"), st.just(" "), st.just("A\x01"), st.just("e\u0301"),
+                       st.just("x" * 101), st.binary(max_size=2))
+
+
+def _record_reading(record: Any) -> Any:
+    try:
+        return ("ok", native.record_from_cbor(record))
+    except cccdqr.core._reject.Reject as r:
+        return ("reject", r.reason, r.detail)
+
+
+@settings(max_examples=300, deadline=None)
+@given(vaccination=st.dictionaries(st.sampled_from([1, 2, 3, 4, 5, 6, 7]), _ANY_VALUE, max_size=7),
+       subject=st.dictionaries(st.sampled_from([1, 2, 3, 4]), _ANY_VALUE, max_size=4),
+       base=st.booleans())
+def test_decoded_models_equal_the_checked_ones(vaccination: dict[int, Any],
+                                                subject: dict[int, Any], base: bool) -> None:
+    """The record reader's models (built without re-checking what it proved)
+    equal the constructors' for any values, and any value the constructors
+    refuse is refused with the same reason and detail."""
+    v = {**helpers.vaccination_map(), **vaccination} if base else vaccination
+    s = {**helpers.subject_map(), **subject} if base else subject
+    record = record_map(subject=s, events=[v, helpers.vaccination_map()])
+    fast = _record_reading(record)
+    with exact_only():
+        exact = _record_reading(record)
+    assert fast == exact
+    if fast[0] == "ok":
+        assert all(type(e) is cccdqr.Vaccination for e in fast[1].vaccinations)

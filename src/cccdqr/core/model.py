@@ -319,6 +319,80 @@ class HealthCertificate:
         return dataclasses.replace(self, **changes)
 
 
+
+# --- built by a decoder -------------------------------------------------------------
+# A decoder (VN1's record reader) has already proven some invariants on its way
+# to the values: these build the objects without checking those again, and check
+# every other invariant exactly as __post_init__ does, in its order and with its
+# messages (issue 18: build models once without re-validating what the decoder
+# proved). tests/test_fast_path_limits.py compares them with the constructors.
+
+_new = object.__new__
+_put = object.__setattr__  # called directly, as dataclasses' own __init__ does: a helper call costs more
+
+
+def decoded_subject(*, id_number: str, name: object, dob: str, dob_proven: bool,
+                    sex: int | None) -> Subject:
+    """A Subject (no name parts) whose ``id_number`` the decoder proved to be
+    12 ASCII digits and ``sex`` None, 1 or 2; ``dob_proven``: ``dob`` is the ISO
+    form of a real date from 1900 on (else it is parsed here)."""
+    obj = _new(Subject)
+    _put(obj, "name", name)
+    _set_text(obj, "name", name)
+    if not dob_proven:
+        parse_dob(dob)
+    _put(obj, "dob", dob)
+    _put(obj, "id_number", id_number)
+    _put(obj, "sex", None if sex is None else _SEX_BY_VALUE[sex])
+    _put(obj, "family_name", None)
+    _put(obj, "given_name", None)
+    _put(obj, "family_name_icao", None)
+    _put(obj, "given_name_icao", None)
+    return obj
+
+
+def decoded_vaccination(product: object, product_proven: bool, dose_number: object,
+                        doses_in_series: object, date: dt.date, country: object,
+                        disease: int, administering_unit: object) -> Vaccination:
+    """A Vaccination whose ``date`` the decoder proved to be a ``datetime.date``
+    from 1900 on and ``disease`` an int in 1..2**63-1; ``product_proven``: the
+    product is a code from cccdqr's own table (valid text in NFC)."""
+    obj = _new(Vaccination)
+    _put(obj, "product", product)
+    if not product_proven:
+        _set_text(obj, "product", product, 64)
+    if type(dose_number) is not int or not 1 <= dose_number <= 99:
+        _check_int(dose_number, "dose_number", 1, 99)
+    if doses_in_series is not None and (type(doses_in_series) is not int
+                                        or not 1 <= doses_in_series <= 99):
+        _check_int(doses_in_series, "doses_in_series", 1, 99)
+    if type(country) is not str or country not in _COUNTRIES:
+        _check_country(country)
+    _put(obj, "dose_number", dose_number)
+    _put(obj, "doses_in_series", doses_in_series)
+    _put(obj, "date", date)
+    _put(obj, "country", country)
+    _put(obj, "disease", disease)
+    _put(obj, "administering_unit", administering_unit)
+    if administering_unit is not None:
+        _set_text(obj, "administering_unit", administering_unit, 100)
+    return obj
+
+
+def decoded_certificate(subject: Subject, vaccinations: tuple[Vaccination, ...],
+                        tests: tuple[Test, ...], recoveries: tuple[Recovery, ...]
+                        ) -> HealthCertificate:
+    """A HealthCertificate from objects the decoder built itself (so of the
+    right types, in tuples); only "at least one event" is left to check."""
+    if not (vaccinations or tests or recoveries):
+        raise _fail("a certificate needs at least one vaccination, test or recovery")
+    obj = _new(HealthCertificate)
+    _put(obj, "subject", subject)
+    _put(obj, "vaccinations", vaccinations)
+    _put(obj, "tests", tests)
+    _put(obj, "recoveries", recoveries)
+    return obj
+
 # --- JSON form ----------------------------------------------------------------------
 # The JSON shape used by the CLI (`cccdqr issue --json`) and by VerificationResult:
 # field names as above, dates ISO 8601, sex as 1/2 or "male"/"female".

@@ -27,6 +27,9 @@ from cccdqr.core.model import (
     Subject,
     Test,
     Vaccination,
+    decoded_certificate,
+    decoded_subject,
+    decoded_vaccination,
     parse_dob,
 )
 from cccdqr.core.products import PRODUCT_CODES, PRODUCT_NUMBERS
@@ -47,6 +50,11 @@ EPOCH = dt.date(1970, 1, 1)
 _MIN_DAY = (dt.date(1900, 1, 1) - EPOCH).days
 _MAX_DAY = (dt.date(9999, 12, 31) - EPOCH).days
 _DEFAULT_COUNTRY = "VN"
+
+FAST_PATH = True
+"""Build the model objects with :func:`~cccdqr.core.model.decoded_vaccination`
+and its siblings, which skip the invariants the record reader has proven
+(tests switch it off to compare with the plain constructors)."""
 
 _RECORD_KEYS = frozenset({0, 1, 2, 3, 4})
 _SUBJECT_KEYS = frozenset({1, 2, 3, 4})
@@ -268,7 +276,11 @@ def _subject(m: dict[int, Any]) -> Subject:
     sex = s.get(4)
     if sex is not None:
         _int(sex, "sex", 1, 2)
-    return Subject(id_number=id_number, name=_text(_need(s, 2, "name"), "name"), dob=dob, sex=sex)
+    name = _text(_need(s, 2, "name"), "name")
+    if FAST_PATH:
+        return decoded_subject(id_number=id_number, name=name, dob=dob,
+                               dob_proven=not isinstance(raw_dob, str), sex=sex)
+    return Subject(id_number=id_number, name=name, dob=dob, sex=sex)
 
 
 def _vaccination(m: object) -> Vaccination:
@@ -280,11 +292,17 @@ def _vaccination(m: object) -> Vaccination:
             # verifier, not proof of forgery (docs/decisions.md).
             raise Reject(Reason.UNSUPPORTED_VERSION, f"unknown product number {product}")
         product = PRODUCT_NUMBERS[product]
-    return Vaccination(
-        disease=_disease(v), product=_text(product, "product"),
-        dose_number=_need(v, 3, "dose number"), doses_in_series=_need(v, 4, "doses in series"),
-        date=_day(_need(v, 5, "vaccination date"), "vaccination date"),
-        country=_country(v), administering_unit=v.get(7))
+        proven = True
+    else:
+        proven = False
+    disease, product = _disease(v), _text(product, "product")
+    dose, series = _need(v, 3, "dose number"), _need(v, 4, "doses in series")
+    date = _day(_need(v, 5, "vaccination date"), "vaccination date")
+    country, unit = _country(v), v.get(7)
+    if FAST_PATH:
+        return decoded_vaccination(product, proven, dose, series, date, country, disease, unit)
+    return Vaccination(disease=disease, product=product, dose_number=dose, doses_in_series=series,
+                       date=date, country=country, administering_unit=unit)
 
 
 def _test(m: object) -> Test:
@@ -322,11 +340,12 @@ def record_from_cbor(value: object) -> HealthCertificate:
         raise Reject(Reason.UNSUPPORTED_VERSION, f"record version {version}")
     record = _map(value, "record", _RECORD_KEYS)
     try:
-        return HealthCertificate(
-            subject=_subject(_need(record, 1, "subject")),
-            vaccinations=_events(record, 2, _vaccination),
-            tests=_events(record, 3, _test),
-            recoveries=_events(record, 4, _recovery))
+        parts = (_subject(_need(record, 1, "subject")), _events(record, 2, _vaccination),
+                 _events(record, 3, _test), _events(record, 4, _recovery))
+        if FAST_PATH:
+            return decoded_certificate(*parts)
+        return HealthCertificate(subject=parts[0], vaccinations=parts[1], tests=parts[2],
+                                 recoveries=parts[3])
     except InvalidCertificate as exc:
         raise _fail(str(exc)) from None
 
