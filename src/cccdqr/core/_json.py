@@ -26,18 +26,19 @@ _ORJSON_OPTIONS = 0 if orjson is None else (
     | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    return names
+"""Field names of each dataclass met so far (``dataclasses.fields`` is slow)."""
+_PLAIN = frozenset({str, int, bool, float, type(None)})
 
 
 def jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, type(None))) and not isinstance(value, enum.Enum):
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return {name: jsonable(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, enum.Enum):
         return int(value) if isinstance(value, int) else value.value
     if isinstance(value, (dt.datetime, dt.date)):
@@ -45,7 +46,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: jsonable(getattr(value, name)) for name in _field_names(type(value))}
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
     return value
