@@ -283,3 +283,13 @@ def test_cli_refuses_a_bad_list_with_exit_3_and_writes_nothing(
     code_, _, err = run(capsys, "trust", "import", str(tmp_path / "bad.json"), "--format", "gateway",
                         "--list-key", str(tmp_path / "other.pem"), "--trust", str(store))
     assert code_ == 2 and "not a readable gateway list" in err and not store.exists()
+
+
+def test_healthz_tells_each_imported_lists_age(tmp_path: Path) -> None:
+    from cccdqr.serve.state import Checks, Sources
+
+    store = lists.merge(cccdqr.TrustStore(), gateway())
+    store.save(tmp_path / "trust.json")
+    checks = Checks(Sources(trust=str(tmp_path / "trust.json")), clock=lambda: NOW)
+    listed = checks.health()["trust"]["lists"]  # type: ignore[index]
+    assert [(s["format"], s["age_seconds"]) for s in listed] == [("gateway", 187200)]

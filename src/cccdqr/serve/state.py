@@ -181,6 +181,9 @@ class Checks:
         assert trust is not None
         trust["keys"] = len(snap.trust)
         trust["fingerprint"] = snap.trust_fingerprint
+        if snap.trust.sources:  # published lists imported (#17): each one's age
+            now = self.clock()
+            trust["lists"] = [source.describe(now) for source in snap.trust.sources]
         policy = ages(self.sources.policy)
         revocation = ages(self.sources.revocation)
         if revocation is not None and snap.revocation is not None:
