@@ -530,3 +530,27 @@ def test_decoded_models_equal_the_checked_ones(vaccination: dict[int, Any],
     assert fast == exact
     if fast[0] == "ok":
         assert all(type(e) is cccdqr.Vaccination for e in fast[1].vaccinations)
+
+
+_NAME_VALUE = st.one_of(st.text(max_size=6), st.just(""), st.just(" "), st.just("Nguyễn"),
+                        st.just("NGUYEN<VAN"), st.just("A\x07"), st.just("e\u0301"),
+                        st.just("X" * 81), st.integers(0, 2), st.none())
+
+
+@settings(max_examples=300, deadline=None)
+@given(nam=st.dictionaries(st.sampled_from(["fn", "gn", "fnt", "gnt"]), _NAME_VALUE, max_size=4),
+       dob=st.sampled_from(["1990-05-17", "1990-13-01", "1990-02-30", "1990", "1990-05", "",
+                            "1899-01-01", "2099-12-31", "19900517"]))
+def test_dcc_decoded_subject_equals_the_checked_one(nam: dict[str, Any], dob: str) -> None:
+    dgc = {**DCC_CLAIMS[-260][1], "nam": nam, "dob": dob}
+
+    def reading() -> Any:
+        try:
+            return ("ok", dcc.dgc_to_certificate(dgc))
+        except cccdqr.core._reject.Reject as r:
+            return ("reject", r.reason, r.detail)
+
+    fast = reading()
+    with exact_only():
+        exact = reading()
+    assert fast == exact

@@ -273,6 +273,8 @@ class Recovery:
         _check_int(self.disease, "disease", 1, 2**63 - 1)
 
 
+_RECORD_TYPES = {(v, t, r): frozenset(k for k, has in (("v", v), ("t", t), ("r", r)) if has)
+                 for v in (False, True) for t in (False, True) for r in (False, True)}
 _NONE: tuple[()] = ()  # the empty tuple is a singleton in CPython: an identity test
 
 
@@ -312,8 +314,8 @@ class HealthCertificate:
     @property
     def record_types(self) -> frozenset[str]:
         """``{"v", "t", "r"}`` subset: which kinds of event this certificate holds."""
-        kinds = (("v", self.vaccinations), ("t", self.tests), ("r", self.recoveries))
-        return frozenset(k for k, events in kinds if events)
+        # One of eight sets made once: every verify asks.
+        return _RECORD_TYPES[bool(self.vaccinations), bool(self.tests), bool(self.recoveries)]
 
     def replace(self, **changes: Any) -> HealthCertificate:
         return dataclasses.replace(self, **changes)
@@ -331,23 +333,33 @@ _new = object.__new__
 _put = object.__setattr__  # called directly, as dataclasses' own __init__ does: a helper call costs more
 
 
-def decoded_subject(*, id_number: str, name: object, dob: str, dob_proven: bool,
-                    sex: int | None) -> Subject:
-    """A Subject (no name parts) whose ``id_number`` the decoder proved to be
-    12 ASCII digits and ``sex`` None, 1 or 2; ``dob_proven``: ``dob`` is the ISO
-    form of a real date from 1900 on (else it is parsed here)."""
+def decoded_subject(*, id_number: str | None, name: object, dob: str, dob_proven: bool,
+                    sex: int | None, family_name: object = None, given_name: object = None,
+                    family_name_icao: str | None = None,
+                    given_name_icao: str | None = None) -> Subject:
+    """A Subject whose ``id_number`` the decoder proved to be None or 12 ASCII
+    digits, ``sex`` None, 1 or 2, and each ICAO name None or 1-80 characters of
+    A-Z and ``<`` (the EU DCC schema's pattern, empty dropped); ``dob_proven``:
+    ``dob`` is the ISO form of a real date from 1900 on (else it is parsed here).
+    The name and its parts are checked as ``Subject`` checks them."""
     obj = _new(Subject)
     _put(obj, "name", name)
     _set_text(obj, "name", name)
+    _put(obj, "family_name", family_name)
+    if family_name is not None:
+        _set_text(obj, "family_name", family_name)
+    _put(obj, "given_name", given_name)
+    if given_name is not None:
+        _set_text(obj, "given_name", given_name)
+    if not isinstance(dob, str):
+        raise _fail("dob must be a string (YYYY, YYYY-MM or YYYY-MM-DD)")
     if not dob_proven:
         parse_dob(dob)
     _put(obj, "dob", dob)
     _put(obj, "id_number", id_number)
     _put(obj, "sex", None if sex is None else _SEX_BY_VALUE[sex])
-    _put(obj, "family_name", None)
-    _put(obj, "given_name", None)
-    _put(obj, "family_name_icao", None)
-    _put(obj, "given_name_icao", None)
+    _put(obj, "family_name_icao", family_name_icao)
+    _put(obj, "given_name_icao", given_name_icao)
     return obj
 
 

@@ -56,6 +56,7 @@ class PolicyLike(Protocol):
         """The outcome of every rule for ``certificate`` at ``now``."""
 
 DEFAULT_SKEW = dt.timedelta(minutes=5)
+_NO_SKEW = dt.timedelta(0)
 DEFAULT_LIMITS = Limits()
 _WHITESPACE = " \t\r\n\x0b\x0c"
 
@@ -75,7 +76,7 @@ def _check_input_type(text: object) -> None:
 def _check_clock(now: object, skew: object) -> None:
     if not isinstance(now, dt.datetime) or now.tzinfo is None:
         raise TypeError("now must be a timezone-aware datetime")
-    if not isinstance(skew, dt.timedelta) or skew < dt.timedelta(0):
+    if not isinstance(skew, dt.timedelta) or skew < _NO_SKEW:
         raise TypeError("skew must be a non-negative timedelta")
 
 

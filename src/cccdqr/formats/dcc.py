@@ -31,7 +31,15 @@ from cccdqr.wire.inflate import inflate as _inflate
 from cccdqr.core._reject import Reject
 from cccdqr.core.errors import InvalidCertificate
 from cccdqr.core.limits import Limits
-from cccdqr.core.model import HealthCertificate, Recovery, Subject, Test, Vaccination
+from cccdqr.core.model import (
+    HealthCertificate,
+    Recovery,
+    Subject,
+    Test,
+    Vaccination,
+    decoded_certificate,
+    decoded_subject,
+)
 from cccdqr.core.products import dcc_product_details, product_from_dcc
 from cccdqr.core.reasons import Reason
 from cccdqr.core.model import RevocationId
@@ -59,6 +67,10 @@ HCERT_DGC_V1 = 1
 SCHEMA_VERSION = "1.3.0"
 """The DGC ``ver`` cccdqr writes: Viet Nam's production version."""
 MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
+FAST_PATH = True
+"""Build the subject and certificate with the decoder's builders of
+:mod:`cccdqr.core.model`, which skip what :func:`check_dgc` has proven (tests
+switch it off to compare with the plain constructors)."""
 _CWT_TAG_PREFIX = b"\xd8\x3d"  # tag 61 (CWT), followed by tag 18 (0xD2)
 
 
@@ -280,6 +292,12 @@ def _subject(dgc: dict[str, Any]) -> Subject:
         # The schema allows an empty dob (unknown); a checkpoint binds on DOB and
         # the model has no "unknown", so such a DCC cannot be used here.
         raise _fail("dob", "is empty (unknown date of birth is not supported)")
+    if FAST_PATH:
+        # check_dgc proved fnt/gnt text of A-Z and "<" of at most 80 characters
+        # (empty ones are None here): what the model asks of an ICAO name.
+        return decoded_subject(id_number=None, name=name, dob=dgc["dob"], dob_proven=False,
+                               sex=None, family_name=fn, given_name=gn,
+                               family_name_icao=fnt, given_name_icao=gnt)
     return Subject(name=name, dob=dgc["dob"], family_name=fn, given_name=gn,
                    family_name_icao=fnt, given_name_icao=gnt)
 
@@ -317,8 +335,15 @@ def dgc_to_certificate(dgc: object) -> tuple[HealthCertificate, str]:
     try:
         event = _event(kind, entry)
         subject = _subject(dgc)
-        group: dict[str, Any] = {{"v": "vaccinations", "t": "tests", "r": "recoveries"}[kind]: (event,)}
-        certificate = HealthCertificate(subject=subject, **group)
+        if FAST_PATH:
+            certificate = decoded_certificate(
+                subject, (event,) if isinstance(event, Vaccination) else (),
+                (event,) if isinstance(event, Test) else (),
+                (event,) if isinstance(event, Recovery) else ())
+        else:
+            group: dict[str, Any] = {{"v": "vaccinations", "t": "tests",
+                                      "r": "recoveries"}[kind]: (event,)}
+            certificate = HealthCertificate(subject=subject, **group)
     except InvalidCertificate as exc:
         raise Reject(Reason.BAD_RECORD, str(exc)) from None
     return certificate, entry["ci"]
