@@ -128,20 +128,25 @@ def cpu_seconds(pid: int) -> float:
     return own(pid) + sum(own(int(c)) for c in children)
 
 
-def over_http(world: codes.World, workers: int, n: int) -> dict[int, dict[str, float]]:
+def over_http(world: codes.World, workers: int, n: int, rounds: int) -> dict[int, dict[str, float]]:
     """Per concurrency (64 and 1): requests/s, p50 and p99 ms, and the CPU µs per
-    request of the server (all its processes) and of the client."""
+    request of the server (all its processes) and of the client. Of ``rounds``
+    runs, the one with the median throughput (the machine is shared: one run
+    can fall on someone else's burst)."""
     body = json.dumps({"text": world.valid}).encode()
     out: dict[int, dict[str, float]] = {}
     with browser.process(Sources(trust=str(world.trust)), codes.NOW, workers=workers) as (base, proc):
         asyncio.run(_hammer(base, body, min(n, 1000), 64))  # warm up every worker
         for concurrency, count in ((64, n), (1, max(200, n // 10))):
-            server0, client0 = cpu_seconds(proc.pid), time.process_time()
-            seconds, lat = asyncio.run(_hammer(base, body, count, concurrency))
-            server, client = cpu_seconds(proc.pid) - server0, time.process_time() - client0
-            out[concurrency] = {"rps": count / seconds, "p50": percentile(lat, 0.50),
-                                "p99": percentile(lat, 0.99), "mean": statistics.fmean(lat),
-                                "server_us": server / count * 1e6, "client_us": client / count * 1e6}
+            runs = []
+            for _ in range(rounds):
+                server0, client0 = cpu_seconds(proc.pid), time.process_time()
+                seconds, lat = asyncio.run(_hammer(base, body, count, concurrency))
+                server, client = cpu_seconds(proc.pid) - server0, time.process_time() - client0
+                runs.append({"rps": count / seconds, "p50": percentile(lat, 0.50),
+                             "p99": percentile(lat, 0.99), "mean": statistics.fmean(lat),
+                             "server_us": server / count * 1e6, "client_us": client / count * 1e6})
+            out[concurrency] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
     return out
 
 
@@ -232,7 +237,7 @@ def _http_rows(label: str, result: dict[int, dict[str, float]], floor_us: float)
     for concurrency in (64, 1):
         r = result[concurrency]
         rows.append(f"| {label} | {concurrency} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-                    f"{r['rps'] * floor_us / 1e6:.2f} |")
+                    f"{r['server_us']:.0f} | {r['client_us']:.0f} | {r['rps'] * floor_us / 1e6:.2f} |")
     return rows
 
 
@@ -242,11 +247,11 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("-n", type=int, default=4000, help="requests per HTTP measurement")
     ap.add_argument("--trials", type=int, default=8, help="codes shown to the page's camera")
     args = ap.parse_args(argv)
-    n, rounds, trials = (400, 1, 2) if args.quick else (args.n, 5, args.trials)
+    n, rounds, trials = (300, 1, 1) if args.quick else (args.n, 5, args.trials)
     with tempfile.TemporaryDirectory() as tmp:
         world = codes.build(Path(tmp))
         local = in_process(world, max(200, n // 4), rounds)
-        http = {w: over_http(world, w, n) for w in (1, 2)}
+        http = {w: over_http(world, w, n, 1 if args.quick else 3) for w in (1, 2)}
         page = page_latency(world, Path(tmp), trials)
     return report(n, local, http, page)
 
@@ -255,14 +260,18 @@ def report(n: int, local: dict[str, float], http: dict[int, dict[int, dict[str, 
            page: dict[str, Any]) -> str:
     verify_rps = 1e6 / local["verify"]
     lines = [
-        f"`POST /v1/verify` of one valid VN1 ES256 code, JSON body, keep-alive, {n} requests per row "
-        "at 64 concurrent; loopback; client and server on the same 2 cores. Latency is the "
-        "client's, request written to answer read.", "",
-        "| path | concurrent | requests/s | p50 ms | p99 ms | of one core's verify() |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| in-process `verify()` | 1 | {verify_rps:,.0f} | {local['verify'] / 1000:.2f} | | 1.00 |",
+        f"`POST /v1/verify` of one valid VN1 ES256 code, JSON body, keep-alive, {n} requests per "
+        f"64-concurrent row ({max(200, n // 10)} on one connection), the run of median throughput of 3; "
+        "loopback; client and server on the same 2 cores. Latency is the client's, request "
+        "written to answer read; CPU per request from /proc (server: all its processes).", "",
+        "| path | concurrent | requests/s | p50 ms | p99 ms | server CPU µs/request | client CPU µs/request "
+        "| requests/s ÷ in-process verify()/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| in-process `verify()` | 1 | {verify_rps:,.0f} | {local['verify'] / 1000:.2f} | | "
+        f"{local['verify']:.0f} | | 1.00 |",
         f"| in-process handler (verify, decision, JSON) | 1 | {1e6 / local['handler']:,.0f} | "
-        f"{local['handler'] / 1000:.2f} | | {local['verify'] / local['handler']:.2f} |",
+        f"{local['handler'] / 1000:.2f} | | {local['handler']:.0f} | | "
+        f"{local['verify'] / local['handler']:.2f} |",
         *_http_rows("HTTP, 1 worker", http[1], local["verify"]),
         *_http_rows("HTTP, 2 workers", http[2], local["verify"]),
     ]
@@ -283,7 +292,25 @@ def report(n: int, local: dict[str, float], http: dict[int, dict[int, dict[str, 
         + ("met" if worst <= GOAL_VERDICT_MS else f"not met (worst {worst:.0f} ms)")
         + f" (worst {worst:.0f} ms).",
     ]
+    lines += ["", *_closing(local, http[2][64])]
     return "\n".join(lines) + "\n"
+
+
+def _closing(local: dict[str, float], two: dict[str, float]) -> list[str]:
+    """Why p99 at 64 concurrent is what it is: Little's law on this run's costs."""
+    cost = two["server_us"] + two["client_us"]
+    return [
+        "With 64 requests always in flight, the mean latency is 64 ÷ throughput (Little's law): "
+        f"a p99 of {GOAL_P99_MS:g} ms needs well over {64 / GOAL_P99_MS * 1000:,.0f} answers/s. "
+        f"Here an answer costs {two['server_us']:.0f} µs of server CPU (in-process handler "
+        f"{local['handler']:.0f} µs, `verify()` {local['verify']:.0f} µs; the rest is uvicorn, "
+        f"Starlette and the kernel) and {two['client_us']:.0f} µs of client CPU, so two cores "
+        f"answer at most ~{2e6 / cost:,.0f}/s, a mean of ≥ {64 * cost / 2 / 1000:.1f} ms. Even free "
+        f"HTTP and a free client leave `verify()` alone at 64 × {local['verify']:.0f} µs ÷ 2 cores = "
+        f"{64 * local['verify'] / 2 / 1000:.1f} ms mean. The goal holds at low concurrency (the "
+        "1-connection rows) or with about "
+        f"{64 * cost / GOAL_P99_MS / 1000 * 1.5:.0f} cores (64 × cost ÷ 5 ms, × 1.5 for the p99 tail).",
+    ]
 
 
 if __name__ == "__main__":
