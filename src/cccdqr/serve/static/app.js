@@ -99,9 +99,9 @@
 
   function show(view, timing) {
     render(view);
+    const shownAt = performance.now();  // the verdict is in the DOM
     beep();
-    const shownAt = performance.now();
-    record.verdicts.push(Object.assign({ shownAt }, timing || {}, {
+    record.verdicts.push(Object.assign({ shownAt, beepMs: performance.now() - shownAt }, timing || {}, {
       status: view.status, matched: view.matched === undefined ? null : view.matched, reason: view.reason || null,
     }));
     const li = document.createElement("li");
@@ -242,6 +242,10 @@
     try { state.reasons = (await (await fetch("/v1/reasons")).json()).reasons; } catch (e) { /* codes shown raw */ }
     state.reasons.NO_CODE_FOUND = { en: "No QR code found in the image", vi: "Không tìm thấy mã QR trong ảnh" };
     applyLanguage();
+    // The audio context now, not at the first beep (creating it takes ~50 ms);
+    // a first tap resumes it where the browser wants a gesture before sound.
+    try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; }
+    document.addEventListener("pointerdown", () => { if (audio) audio.resume(); }, { once: true });
     pollHealth();
     startCamera();
     document.body.dataset.ready = "1";
