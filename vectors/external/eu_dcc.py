@@ -134,7 +134,7 @@ class Vector:
         """The DSC as a trusted key; ``None`` when cccdqr refuses the key."""
         try:
             return make_trusted_certificate(base64.b64decode(self.ctx["CERTIFICATE"]))
-        except ValueError:  # KeyAlgorithmMismatch, or a DSC that does not parse (CO15)
+        except ValueError:  # KeyAlgorithmMismatch (ES 401-403), or a DSC refused even leniently
             return None
 
     @functools.cached_property
@@ -248,7 +248,7 @@ class Vector:
         kinds = {k for k in "vtr" if k in self.dgc()}
         try:
             ok = kinds <= record_types_from_eku(cert)
-        except ValueError:  # an extension that is not valid DER (CO15)
+        except ValueError:  # an extension not even BER reads (CO15 now reads leniently)
             return False
         if not ok and self.result.signature_verified and self.result.certificate:
             require(Reason.RECORD_TYPE_NOT_ALLOWED in self.result.reasons,
