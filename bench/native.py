@@ -272,7 +272,13 @@ Compiling the hot modules with mypyc was measured and not adopted
 for a C toolchain at install time and compiled copies that shadow the sources.
 Issuing keeps zlib level 9 and "uncompressed on a tie" (docs/FORMAT.md): the
 compressor must run to know whether it wins (for these codes it never does),
-and costs about half as much as the signature."""
+and costs about half as much as the signature.
+
+Issue 18: an issuer keeps one prepared COSE writer per key (the protected
+header and the fixed fronts of the Sig_structure and the COSE_Sign1 built
+once), and the record reader builds the model objects without re-checking what
+it has proven; both are compared with the exact path by
+tests/test_fast_path_limits.py (docs/performance.md)."""
 
 
 def main(argv: list[str] | None = None) -> str:
