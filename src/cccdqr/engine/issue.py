@@ -22,6 +22,7 @@ from cccdqr.trust.store import TrustedKey, make_trusted_certificate, make_truste
 __all__ = ["DEFAULT_CTI_BYTES", "FORMATS", "Issuer"]
 
 FORMATS = ("VN1", "HC1")
+_NO_TIME = dt.timedelta(0)
 
 DEFAULT_CTI_BYTES = 12
 """Random bytes in a default ``cti``: 96 bits, so that even a billion certificates
@@ -103,10 +104,11 @@ class Issuer:
     def _times(self, now: dt.datetime, valid_for: dt.timedelta) -> tuple[int, int]:
         if not isinstance(now, dt.datetime) or now.tzinfo is None:
             raise TypeError("now must be a timezone-aware datetime")
-        if not isinstance(valid_for, dt.timedelta) or valid_for <= dt.timedelta(0):
+        if not isinstance(valid_for, dt.timedelta) or valid_for <= _NO_TIME:
             raise ValueError("valid_for must be a positive timedelta")
         iat = int(now.timestamp())
-        exp = iat + int(valid_for.total_seconds())
+        # Whole seconds, as int(total_seconds()) gives for a positive timedelta, without the float.
+        exp = iat + valid_for.days * 86400 + valid_for.seconds
         if not 0 <= iat <= exp <= native.MAX_TIME:  # what the formats can carry
             raise ValueError("iat and exp must fall within 1970..9999")
         return iat, exp
