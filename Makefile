@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # System packages the suite needs, installed with apt-get when missing (as root,
 # or through sudo): libzbar0 for the pyzbar QR backend. Other issues add theirs to
 # this list (one Debian package name each); `dpkg -s` decides what is missing.
-SYSTEM_PACKAGES := libzbar0 chromium
+SYSTEM_PACKAGES := libzbar0 chromium softhsm2 poppler-utils fonts-dejavu-core
 
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
