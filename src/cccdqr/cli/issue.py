@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
+from cccdqr.cli._signing import add_pkcs11_options, open_signing_key
 from cccdqr.cli.common import (
     EXIT_VALID,
     UsageError,
@@ -107,14 +108,14 @@ def cmd_issue(args: argparse.Namespace) -> int:
                    else x509.load_der_x509_certificate(data))
         except ValueError as exc:
             raise UsageError(f"cannot read the certificate {args.certificate}: {exc}") from None
-        issuer = Issuer(load_private_key(args.key), issuer=args.issuer, format="HC1",
+        issuer = Issuer(open_signing_key(args, pem=args.key), issuer=args.issuer, format="HC1",
                         certificate=dsc, authority=args.authority)
         text = issuer.issue(_certificate_from_args(args), now=current_time(args),
                             valid_for=dt.timedelta(days=args.valid_days), uvci=args.uvci)
     else:
         if args.certificate or args.uvci or args.authority:
             raise UsageError("--certificate, --uvci and --authority are for --format HC1")
-        issuer = Issuer(load_private_key(args.key), issuer=args.issuer)
+        issuer = Issuer(open_signing_key(args, pem=args.key), issuer=args.issuer)
         cti = bytes.fromhex(args.cti) if args.cti else None
         text = issuer.issue(_certificate_from_args(args), now=current_time(args),
                             valid_for=dt.timedelta(days=args.valid_days), cti=cti)
@@ -131,7 +132,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     """``issue``."""
     c = add_command(commands, "issue", "issue a signed certificate (VN1, or an EU DCC); prints its text")
-    c.add_argument("--key", required=True, metavar="PEM", help="the issuer's private key")
+    c.add_argument("--key", metavar="PEM", help="the issuer's private key (or --pkcs11)")
+    add_pkcs11_options(c)
     c.add_argument("--format", choices=("VN1", "HC1"), default="VN1",
                    help="VN1 (default) or HC1: an EU DCC, one event, as Viet Nam issues it")
     c.add_argument("--certificate", metavar="PEM", help="HC1: the key's signer certificate (DSC)")
