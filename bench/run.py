@@ -52,7 +52,7 @@ def machine_info() -> list[str]:
     except OSError:
         pass
     packages = ["cccdqr", "cryptography", "cbor2", "segno", "zxing-cpp", "pyzbar", "pillow",
-                "opencv-python-headless", "cwt", "pycose", "numpy"]
+                "opencv-python-headless", "cwt", "pycose", "base45", "numpy"]
     lines = ["## Machine", "",
              f"- CPU: {cpu}, {os.cpu_count()} logical cores (benchmarks run on one)",
              f"- Python {platform.python_version()} ({platform.python_implementation()}), "
