@@ -10,6 +10,7 @@ from typing import Any
 from cccdqr.core._json import jsonable
 from cccdqr.core.model import HealthCertificate
 from cccdqr.policy.toml_policy import PolicyOutcome
+from cccdqr.rules.ruleset import RuleSetOutcome
 from cccdqr.core.reasons import Lang, Reason, Status, verdict_line
 
 __all__ = ["Inspection", "VerificationResult"]
@@ -33,8 +34,9 @@ class VerificationResult:
     issued_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     certificate_id: str | None = None
-    policy: PolicyOutcome | None = None
-    """The policy outcome when ``verify`` was given a policy and the signature held."""
+    policy: PolicyOutcome | RuleSetOutcome | None = None
+    """The policy outcome when ``verify`` was given a policy (a TOML ``Policy`` or
+    a CertLogic ``RuleSet``) and the signature held."""
     detail: str = ""
     """Technical detail of the primary reason, in English, for logs and support."""
     trust_list: dict[str, Any] | None = None

@@ -34,6 +34,7 @@ from cccdqr.core.identity import check_cccd_number
 from cccdqr.core.limits import Limits
 from cccdqr.core.reasons import Reason, Status
 from cccdqr.engine.result import Inspection, VerificationResult
+from cccdqr.rules.ruleset import RuleSet
 from cccdqr.trust.store import TrustedKey, TrustStore
 
 __all__ = ["DEFAULT_SKEW", "PolicyLike", "RevocationSource", "inspect", "verify", "verify_many"]
@@ -50,7 +51,9 @@ class RevocationSource(Protocol):
 
 
 class PolicyLike(Protocol):
-    """What ``verify(..., policy=)`` needs of a set of entry rules (:class:`cccdqr.Policy`)."""
+    """What ``verify(..., policy=)`` needs of a set of entry rules: a TOML
+    :class:`cccdqr.Policy` or a CertLogic :class:`cccdqr.rules.RuleSet` (which is
+    also given the claims)."""
 
     def evaluate(self, certificate: Any, *, now: dt.datetime) -> Any:
         """The outcome of every rule for ``certificate`` at ``now``."""
@@ -206,7 +209,7 @@ def verify(
                      issued_at=contents.issued_at, expires_at=contents.expires_at,
                      certificate_id=contents.certificate_id)
         if policy is not None:
-            found["policy"] = policy.evaluate(contents.certificate, now=now)
+            found["policy"] = _apply_policy(policy, contents, now)
         if contents.binds_issuer and key.issuer is not None and contents.issuer != key.issuer:
             raise Reject(Reason.ISSUER_MISMATCH,
                          f"issuer {contents.issuer!r} but the key speaks for {key.issuer!r}")
@@ -221,6 +224,15 @@ def verify(
     except Exception as exc:  # noqa: BLE001  # a bug in cccdqr: report it, never crash
         return _result(found, (Reason.INTERNAL_ERROR,), warnings, f"{type(exc).__name__}: {exc}")
     return _result(found, tuple(reasons), warnings, "")
+
+
+def _apply_policy(policy: PolicyLike, contents: Contents, now: dt.datetime) -> Any:
+    """The policy's outcome; CertLogic rules also read the claims (``external``)."""
+    if isinstance(policy, RuleSet):
+        return policy.evaluate(contents.certificate, now=now, issuer=contents.issuer,
+                               issued_at=contents.issued_at, expires_at=contents.expires_at,
+                               certificate_id=contents.certificate_id)
+    return policy.evaluate(contents.certificate, now=now)
 
 
 def _result(found: dict[str, Any], reasons: tuple[Reason, ...], warnings: list[Reason],

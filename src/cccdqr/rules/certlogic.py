@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Sequence
 
-__all__ = ["CertLogicError", "Issue", "OPERATORS", "evaluate", "is_falsy", "is_truthy", "validate"]
+__all__ = ["CertLogicError", "Issue", "OPERATORS", "compile_expression", "evaluate", "is_falsy", "is_truthy",
+           "validate"]
 
 OPERATORS = frozenset({
     "var", "if", "===", "and", "<", ">", "<=", ">=", "in", "+", "after", "before",
@@ -172,6 +173,15 @@ def dcc_date_of_birth(text: str) -> dt.datetime:
 
 
 # --- evaluation --------------------------------------------------------------------
+
+def compile_expression(expression: Any) -> Callable[[Any], Any]:
+    """``expression`` prepared once for many evaluations: the returned function
+    of ``data`` gives what ``evaluate(expression, data)`` gives, and raises
+    only :class:`CertLogicError`."""
+    def run(data: Any) -> Any:
+        return evaluate(expression, data)
+    return run
+
 
 def evaluate(expression: Any, data: Any) -> Any:
     """Evaluate a CertLogic ``expression`` on JSON ``data``; the JSON value, or
