@@ -231,7 +231,7 @@ def _apply_policy(policy: PolicyLike, contents: Contents, now: dt.datetime) -> A
     if isinstance(policy, RuleSet):
         return policy.evaluate(contents.certificate, now=now, issuer=contents.issuer,
                                issued_at=contents.issued_at, expires_at=contents.expires_at,
-                               certificate_id=contents.certificate_id)
+                               certificate_id=contents.certificate_id, dgc=contents.dgc)
     return policy.evaluate(contents.certificate, now=now)
 
 

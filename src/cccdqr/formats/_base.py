@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from cccdqr.wire.cose import Algorithm
@@ -44,6 +44,10 @@ class Contents:
     """Whether ``issuer`` names who the key speaks for, so that verify checks it
     against the key's issuer (``ISSUER_MISMATCH``). An EU DCC ``iss`` that is not a
     country code is informational only."""
+    dgc: Any = None
+    """An EU DCC's own DGC JSON (checked against its schema), which CertLogic
+    rules read as ``payload``; ``None`` for formats rules see through the
+    model's DGC-shaped view (``cccdqr.rules.payload``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

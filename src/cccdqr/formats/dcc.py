@@ -213,7 +213,7 @@ def open_payload(payload: bytes, limits: Limits, *, alg: cose.Algorithm,
                     expires_at=expires_at, certificate_id=uvci,
                     revocation_ids=revocation_ids(uvci, issuer=issuer, alg=alg,
                                                   signature=signature),
-                    binds_issuer=country,
+                    binds_issuer=country, dgc=dgc,
                     warnings=() if country else (Reason.ISSUER_NOT_A_COUNTRY,))
 
 

@@ -34,8 +34,8 @@ from cccdqr.rules import certlogic
 from cccdqr.rules.payload import dgc_view
 from cccdqr.rules.valuesets import ValueSets, default_value_sets
 
-__all__ = ["CERTIFICATE_TYPES", "DEFAULT_SKEW", "PATH_TYPES", "Rule", "RuleCheck", "RuleSet",
-           "RuleSetError", "RuleSetOutcome", "check_rule_document", "iso_clock"]
+__all__ = ["CERTIFICATE_TYPES", "DEFAULT_SKEW", "ENGINE_VERSION", "PATH_TYPES", "Rule", "RuleCheck",
+           "RuleSet", "RuleSetError", "RuleSetOutcome", "check_rule_document", "iso_clock"]
 
 CERTIFICATE_TYPES = ("General", "Vaccination", "Test", "Recovery")
 """A rule's ``CertificateType``: General rules apply to every certificate."""
@@ -43,6 +43,10 @@ PATH_TYPES: Mapping[str, str] = {"vaccination": "Vaccination", "test": "Test", "
 """The outcome's path names (as the TOML policy's) and the rule type each takes."""
 _PAYLOAD_KEY = {"vaccination": "v", "test": "t", "recovery": "r"}
 DEFAULT_SKEW = dt.timedelta(minutes=5)
+ENGINE_VERSION = (1, 3, 3)
+"""The CertLogic version :mod:`certlogic` implements. A rule whose
+``EngineVersion`` is newer is not evaluated: it fails, with ``error`` saying so
+(a rule this engine may misread cannot pass)."""
 _UTC = dt.timezone.utc
 
 
@@ -110,6 +114,11 @@ def _check_descriptions(value: Any) -> list[str]:
 
 # --- rules --------------------------------------------------------------------------
 
+def _semver(text: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(p) for p in text.split("."))
+    return major, minor, patch
+
+
 def _instant(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(_UTC)
 
@@ -122,6 +131,7 @@ class Rule:
     type: str
     country: str
     version: tuple[int, int, int]
+    engine_version: tuple[int, int, int]
     certificate_type: str
     descriptions: Mapping[str, str]
     valid_from: dt.datetime
@@ -148,10 +158,10 @@ class Rule:
             valid_from, valid_to = _instant(doc["ValidFrom"]), _instant(doc["ValidTo"])
         except ValueError:
             raise RuleSetError(f"rule {name} ({origin}): ValidFrom/ValidTo is not a real time") from None
-        major, minor, patch = (int(p) for p in doc["Version"].split("."))
         logic = doc["Logic"]
         return cls(identifier=name, type=doc["Type"], country=doc["Country"],  # type: ignore[arg-type]
-                   version=(major, minor, patch), certificate_type=doc["CertificateType"],
+                   version=_semver(doc["Version"]), engine_version=_semver(doc["EngineVersion"]),
+                   certificate_type=doc["CertificateType"],
                    descriptions={d["lang"]: d["desc"] for d in doc["Description"]},
                    valid_from=valid_from, valid_to=valid_to, logic=logic, document=doc,
                    evaluate=certlogic.compile_expression(logic))
@@ -211,6 +221,7 @@ class RuleSetOutcome:
         return f"Không đạt quy định: {first}" if lang == "vi" else f"Does not meet the rules: {first}"
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, the shape ``VerificationResult.to_dict`` gives it."""
         out: dict[str, Any] = jsonable(self)
         return out
 
@@ -336,15 +347,16 @@ class RuleSet:
     def evaluate(self, certificate: HealthCertificate, *, now: dt.datetime,
                  issuer: str | None = None, issued_at: dt.datetime | None = None,
                  expires_at: dt.datetime | None = None,
-                 certificate_id: str | None = None) -> RuleSetOutcome:
+                 certificate_id: str | None = None, dgc: Any = None) -> RuleSetOutcome:
         """Every rule in force for ``certificate`` at ``now`` (an aware
-        datetime), on its DGC view. A rule that cannot be evaluated fails, with
+        datetime), on ``dgc`` (an EU DCC's own DGC JSON) when given, else on
+        the certificate's DGC view. A rule that cannot be evaluated fails, with
         ``error`` set; nothing raises for a valid certificate."""
         if not isinstance(certificate, HealthCertificate):
             raise TypeError("certificate must be a HealthCertificate")
         if not isinstance(now, dt.datetime) or now.tzinfo is None:
             raise TypeError("now must be a timezone-aware datetime")
-        payload = dgc_view(certificate, certificate_id=certificate_id)
+        payload = dgc if dgc is not None else dgc_view(certificate, certificate_id=certificate_id)
         return self.evaluate_payload(payload, now=now, issuer=issuer,
                                      external=self.external(now, issuer=issuer, issued_at=issued_at,
                                                             expires_at=expires_at))
@@ -368,10 +380,15 @@ class RuleSet:
 
 def _check(rule: Rule, data: Any) -> RuleCheck:
     error = ""
-    try:
-        passed = certlogic.is_truthy(rule.evaluate(data))
-    except certlogic.CertLogicError as exc:
-        passed, error = False, str(exc)
+    if rule.engine_version > ENGINE_VERSION:
+        passed = False
+        error = (f"needs CertLogic {'.'.join(map(str, rule.engine_version))}; "
+                 f"this engine is {'.'.join(map(str, ENGINE_VERSION))}")
+    else:
+        try:
+            passed = certlogic.is_truthy(rule.evaluate(data))
+        except certlogic.CertLogicError as exc:
+            passed, error = False, str(exc)
     return RuleCheck(rule=rule.identifier, passed=passed, message_en=rule.description("en"),
                      message_vi=rule.description("vi"), certificate_type=rule.certificate_type,
                      version=".".join(map(str, rule.version)), error=error)
