@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from collections.abc import Iterable, Iterator, Sequence
 
 from cccdqr.wire import cose
+from cccdqr.engine import many
 from cccdqr.core._reject import Reject
 from cccdqr.formats import detect, join_chunks
 from cccdqr.core.model import RevocationId
@@ -248,11 +249,13 @@ def verify_many(
     trust: TrustStore,
     *,
     now: dt.datetime,
+    workers: int | None = None,
     **options: Any,
 ) -> Iterator[VerificationResult]:
-    """Verify a stream lazily (bounded memory), one result per input, in order."""
-    for text in texts:
-        yield verify(text, trust, now=now, **options)
+    """Verify a stream lazily (bounded memory), one result per input, in order.
+    ``workers=None`` runs in-process, ``0`` on all cores, ``N`` on N processes;
+    the rule and what each worker opens are in :mod:`cccdqr.engine.many`."""
+    return many.map_verify(verify, texts, trust, now=now, workers=workers, **options)
 
 
 def inspect(text: Input, *, limits: Limits = DEFAULT_LIMITS) -> Inspection:
