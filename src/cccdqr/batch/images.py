@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cccdqr.core._reject import Reject
 from cccdqr.core.limits import Limits
 from cccdqr.core.model import HealthCertificate
 
@@ -67,8 +68,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
     """``path`` holds ``data`` whole, or keeps what it held: temp file, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a failed write leaves no temp file behind
+        raise
 
 
 def _validity(text: str) -> tuple[dt.datetime, dt.datetime]:
@@ -79,7 +84,10 @@ def _validity(text: str) -> tuple[dt.datetime, dt.datetime]:
     fmt = detect(text)
     if fmt is None:
         raise ValueError("not a known code format")
-    contents = fmt.decode_unverified(text, _LIMITS).open(_LIMITS)
+    try:
+        contents = fmt.decode_unverified(text, _LIMITS).open(_LIMITS)
+    except Reject as reject:  # the documented error, not the verifier's internal one
+        raise ValueError(f"the code cannot be read: {reject.reason.value}") from None
     if contents.issued_at is None or contents.expires_at is None:
         raise ValueError("the code has no issue or expiry time to print")
     return contents.issued_at, contents.expires_at
