@@ -111,7 +111,7 @@ def test_a_stopped_run_resumes_to_the_same_file(runner: DaskRunner, tmp_path: Pa
         journal[index] = next(results)
     results.close()  # cancels what is still in flight
     todo = [i for i in range(len(chunks)) if i not in journal]
-    for index, result in zip(todo, runner.map(issue_chunk, [chunks[i] for i in todo])):
+    for index, result in zip(todo, runner.map(issue_chunk, [chunks[i] for i in todo]), strict=True):
         journal[index] = result
     resumed = [line for i in sorted(journal) for line in journal[i]]
     assert resumed == full
