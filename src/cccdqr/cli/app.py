@@ -17,7 +17,7 @@ from importlib.metadata import version
 from typing import NoReturn
 from collections.abc import Sequence
 
-from cccdqr.cli import batch, demo, issue, keys, qr, revoke, serve, trust, verify
+from cccdqr.cli import batch, demo, issue, keys, qr, revoke, rules, serve, trust, verify
 from cccdqr.cli.common import (
     EPILOG,
     EXIT_CANNOT_CHECK,
@@ -28,7 +28,7 @@ from cccdqr.cli.common import (
 )
 from cccdqr.core.errors import CccdqrError
 
-COMMAND_GROUPS = (keys, issue, verify, trust, revoke, qr, batch, serve, demo)
+COMMAND_GROUPS = (keys, issue, verify, trust, revoke, rules, qr, batch, serve, demo)
 """The modules whose ``register`` adds the subcommands, in help order."""
 
 
