@@ -22,8 +22,9 @@ from cccdqr.batch.dask import DaskRunner, KeyPlugin, check_initargs
 from cccdqr.engine.pool import chunked, ordered_map
 
 import helpers
+from softhsm_token import Token, softhsm
 
-pytest.importorskip("distributed")
+__all__ = ["softhsm"]  # the fixture, imported for pytest
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 ROWS = 120
@@ -38,6 +39,13 @@ def open_issuer(source: str) -> None:
     key = serialization.load_pem_private_key(Path(source).read_bytes(), password=None)
     _WORKER["issuer"] = cccdqr.Issuer(key, deterministic=True)  # type: ignore[arg-type]
     _WORKER["pid"] = os.getpid()
+    _WORKER["opened"] = _WORKER.get("opened", 0) + 1
+
+
+def open_token_issuer(spec: Any) -> None:
+    """The per-worker initializer for a key in a PKCS#11 token: the worker logs in
+    with the PIN file named by the spec and keeps its session for its lifetime."""
+    _WORKER["issuer"] = cccdqr.Issuer(spec.open())
     _WORKER["opened"] = _WORKER.get("opened", 0) + 1
 
 
@@ -165,3 +173,24 @@ def test_bad_options_are_value_errors() -> None:
         DaskRunner.from_option("scheduler:8786", 2)
     with pytest.raises(ValueError):
         DaskRunner.local(0)
+
+
+def test_workers_sign_in_a_pkcs11_token_opened_from_its_spec(
+        softhsm: Token, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cccdqr.cli.app import main
+    from cccdqr.trust.pkcs11 import TokenKeySpec
+
+    uri, trust = softhsm.uri("k-dask"), tmp_path / "trust.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["keygen", "--pkcs11", uri, "--pin-file", str(softhsm.pin_file),
+              "--trust", str(trust), "--at", "2026-01-01T00:00Z"])
+    assert exc.value.code == 0, capsys.readouterr().err
+    spec = TokenKeySpec(uri=uri, pin_file=str(softhsm.pin_file))
+    assert softhsm.pin.encode() not in pickle.dumps(KeyPlugin(open_token_issuer, (spec,), name="t"))
+    store = cccdqr.TrustStore.load(trust)
+    with DaskRunner.local(2, initializer=open_token_issuer, initargs=(spec,)) as token_runner:
+        codes = [c for chunk in token_runner.map(issue_chunk, chunked(range(1, 21), 3))
+                 for c in chunk]
+    assert [c["row"] for c in codes] == list(range(1, 21))
+    for code in codes:
+        assert cccdqr.verify(code["text"], store, now=NOW).valid

@@ -110,7 +110,7 @@ class DaskRunner:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         cluster = _distributed().LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", silence_logs=40)
         client = _distributed().Client(cluster)
         client.wait_for_workers(workers)
         try:
