@@ -102,6 +102,14 @@ def register(commands: Commands) -> None:
     c.add_argument("--policy", metavar="TOML",
                    help="entry rules: a TOML file laid over the default, or 'default'; "
                         "a genuine code that fails them exits 1")
+    c.add_argument("--rules", metavar="PATH",
+                   help="entry rules as CertLogic (gateway rule.json, a list, or a folder), or "
+                        "'default' (Viet Nam's); not with --policy. A genuine code failing them exits 1")
+    c.add_argument("--rules-country", metavar="CC",
+                   help="the checkpoint's country: whose Acceptance rules apply "
+                        "(default: VN for 'default', else all in PATH)")
+    c.add_argument("--value-sets", metavar="PATH",
+                   help="value sets for the rules (a file or folder); default: the shipped EU sets")
     c.add_argument("--revocation", metavar="DB", help="revocation list (SQLite) to consult")
     c.add_argument("--card", metavar="TEXT",
                    help="the CCCD card's own QR text: check the certificate belongs to its holder "
