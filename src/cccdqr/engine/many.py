@@ -34,6 +34,7 @@ May import: engine (pool, result), trust, core and the standard library.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sized
 from pathlib import Path
@@ -119,7 +120,10 @@ def _pooled(texts: Iterable[Any], initargs: tuple[Any, ...], workers: int, chunk
 
 def _init_worker(verify: Verify, trust: TrustStore, now: dt.datetime, options: dict[str, Any],
                  revocation_path: Path | None) -> None:
-    """Once per worker: keep what every verify needs; reopen the revocation list."""
+    """Once per worker: keep what every verify needs; reopen the revocation list.
+    ``gc.freeze()`` moves what the fork inherited out of the collector's sight, so
+    a collection never writes to (and so copies) the parent's pages."""
+    gc.freeze()
     if revocation_path is not None:
         options = {**options, "revocation": RevocationList.open(revocation_path)}
     _STATE.update(verify=verify, trust=trust, now=now, options=options)
