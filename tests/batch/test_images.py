@@ -115,3 +115,14 @@ def test_text_no_version_holds_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_images(tmp_path, 1, "VN1:ABC", cert, ImageOptions(pdf="A6"))
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_many_pdf_pages_in_one_process_each_have_their_glyphs(tmp_path: Path) -> None:
+    # The page maker is shared across rows; each page must embed the glyphs it uses
+    # (fpdf2 subsets a shared font in place: a later page once missed new digits).
+    for row, tail in enumerate(("111111", "222222", "333388", "444499", "555566", "777700"), 1):
+        cert = helpers.certificate(1 + row % 3, id_number="001090" + tail)
+        write_images(tmp_path, row, helpers.issue(cert), cert, ImageOptions(pdf="A6"))
+    pages = sorted((tmp_path / "pdf" / "000").iterdir())
+    assert [p.name for p in pages] == [f"00000{i}.pdf" for i in range(1, 7)]
+    assert all(p.read_bytes().startswith(b"%PDF") for p in pages)

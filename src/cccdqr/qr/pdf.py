@@ -144,7 +144,16 @@ class CertificatePdf:
                 pdf.set_creator("cccdqr")
                 pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
                 self._template = pdf
-            return copy.deepcopy(self._template)
+            document = copy.deepcopy(self._template)
+        from fontTools import ttLib
+
+        for font in document.fonts.values():
+            # fpdf2's copy shares the parsed font, and writing a PDF subsets that font in
+            # place: without a parse of its own, a page lacks the glyphs earlier pages
+            # did not use (MissingGlyphsSubsettingError from the fourth row of a batch).
+            font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False,
+                                       fontNumber=font.collection_font_number, lazy=True)
+        return document
 
     def render(self, text: str, certificate: HealthCertificate, *, issuer: str,
                issued_at: dt.datetime, expires_at: dt.datetime) -> bytes:
