@@ -145,7 +145,7 @@ class CertificatePdf:
                 pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
                 self._template = pdf
             document = copy.deepcopy(self._template)
-        from fontTools import ttLib
+        from fontTools import ttLib  # type: ignore[import-untyped]  # fpdf2 depends on it
 
         for font in document.fonts.values():
             # fpdf2's copy shares the parsed font, and writing a PDF subsets that font in
