@@ -1,0 +1,224 @@
+"""Batch issuance (issue 15, item 9): images, pages, rows/s per core, memory, workers.
+
+Every figure sits beside its floor from the same run:
+
+- PNG render per version-10 symbol, fast renderer vs segno (the reference);
+- rows/s with a PNG per row (issue + render + atomic write), per renderer, beside
+  rows/s without images; PDF pages/s;
+- rows/s per core without images (chunks of rows issued on 1 worker process and
+  written as codes.jsonl lines) as a ratio of bare ES256 signing (cryptography
+  ``ec`` sign over a payload-sized message, one core);
+- peak RSS (``ru_maxrss`` of a fresh subprocess and its workers) at two row counts;
+- 1 vs 2 local worker processes, 1 vs 2 Dask workers (LocalCluster): speed-up.
+
+The rows/s pipeline is the batch engine's shape (chunked rows, key opened once
+per worker, ordered results, lines appended to a file): ``bench/_batch_work.py``.
+
+    python bench/batch.py [--quick] [--rss-rows 100000,1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from _batch_work import issue_chunk, open_issuer, person
+from cccdqr import Issuer, testkeys
+from cccdqr.batch.images import ImageOptions, write_images
+from cccdqr.engine.pool import chunked, ordered_map
+from cccdqr.qr.fast import render_with
+
+V10 = ("VN1:" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:" * 8)[:311]
+CHUNK = 256
+
+
+def _best(fn: Callable[[], object], rounds: int) -> float:
+    """Best wall seconds of ``rounds`` calls."""
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _key_file(folder: Path) -> Path:
+    path = folder / "issuer.pem"  # TEST-ONLY key
+    path.write_bytes(testkeys.test_es256_key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return path
+
+
+def render_ms(n: int, rounds: int) -> dict[str, float]:
+    """ms per version-10 PNG, per renderer (the two take turns each round)."""
+    out = {r: float("inf") for r in ("fast", "segno")}
+    for r in out:
+        render_with(V10, renderer=r)  # imports and tables out of the figures
+    for _ in range(rounds):
+        for r in out:
+            out[r] = min(out[r], _best(lambda r=r: [render_with(V10, renderer=r)
+                                                   for _ in range(n)], 1) / n * 1000)
+    return out
+
+
+def image_rates(folder: Path, n: int, pages: int) -> dict[str, float]:
+    """Rows/s in one process: no images, PNG per renderer; PDF A6 pages/s."""
+    issuer = Issuer(testkeys.test_es256_key())
+    from _batch_work import NOW, VALID_FOR
+
+    def rows(options: ImageOptions, count: int) -> float:
+        t0 = time.perf_counter()
+        for row in range(1, count + 1):
+            cert = person(row)
+            text = issuer.issue(cert, now=NOW, valid_for=VALID_FOR)
+            write_images(folder, row, text, cert, options)
+        return count / (time.perf_counter() - t0)
+
+    for options in (ImageOptions(png=True), ImageOptions(png=True, renderer="segno"),
+                    ImageOptions(pdf="A6")):
+        rows(options, 2)  # warm: imports, fonts
+    return {"none": rows(ImageOptions(), n), "fast": rows(ImageOptions(png=True), n),
+            "segno": rows(ImageOptions(png=True, renderer="segno"), n),
+            "pdf": rows(ImageOptions(pdf="A6"), pages)}
+
+
+def signs_per_s(n: int) -> float:
+    """The floor: bare ES256 signatures per second on one core."""
+    key = testkeys.test_es256_key()
+    message = os.urandom(200)
+    seconds = _best(lambda: [key.sign(message, ec.ECDSA(hashes.SHA256())) for _ in range(n)], 3)
+    return n / seconds
+
+
+def local_rows_per_s(key: Path, rows: int, workers: int, out: Path) -> float:
+    """Rows/s of the chunked pipeline on ``workers`` local processes (pool start included)."""
+    t0 = time.perf_counter()
+    with out.open("w") as f:
+        for lines in ordered_map(issue_chunk, chunked(range(1, rows + 1), CHUNK), workers=workers,
+                                 initializer=open_issuer, initargs=(str(key),)):
+            f.write(lines)
+    return rows / (time.perf_counter() - t0)
+
+
+def dask_rows_per_s(key: Path, rows: int, workers: int, out: Path) -> float:
+    """Rows/s on a LocalCluster of ``workers`` (cluster start not included)."""
+    from cccdqr.batch.dask import DaskRunner
+
+    with DaskRunner.local(workers, initializer=open_issuer, initargs=(str(key),)) as runner:
+        list(runner.map(issue_chunk, chunked(range(1, 2 * CHUNK), CHUNK)))  # workers warm
+        t0 = time.perf_counter()
+        with out.open("w") as f:
+            for lines in runner.map(issue_chunk, chunked(range(1, rows + 1), CHUNK)):
+                f.write(lines)
+        return rows / (time.perf_counter() - t0)
+
+
+def peak_rss(rows: int) -> tuple[float, float, float]:
+    """(MiB of the parent, MiB of its biggest worker, seconds) for ``rows`` rows on
+    2 local workers, measured in a fresh subprocess."""
+    done = subprocess.run([sys.executable, __file__, "--rss-child", str(rows)], check=True,
+                          capture_output=True, text=True, cwd=Path(__file__).parent,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    return got["self_mib"], got["children_mib"], got["seconds"]
+
+
+def _rss_child(rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        local_rows_per_s(_key_file(Path(tmp)), rows, 2, Path(tmp) / "codes.jsonl")
+        seconds = time.perf_counter() - t0
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"self_mib": kib / 1024, "children_mib": child / 1024, "seconds": seconds}))
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+            *("| " + " | ".join(str(c) for c in r) + " |" for r in rows), ""]
+
+
+def _sizes(quick: bool, rss_rows: str | None) -> dict[str, Any]:
+    if quick:
+        return dict(render=10, rounds=1, images=10, pages=3, signs=200, rows=1500,
+                    rss=[2000, 6000])
+    return dict(render=200, rounds=3, images=300, pages=40, signs=3000, rows=40000,
+                rss=[int(x) for x in (rss_rows or "100000,1000000").split(",")])
+
+
+def measure(quick: bool, rss_rows: str | None) -> list[str]:
+    """Every figure of the report, as Markdown lines (see the module docstring)."""
+    size = _sizes(quick, rss_rows)
+    render = render_ms(size["render"], size["rounds"])
+    lines = ["## Batch issuance (issue 15)", "",
+             "Taken on a shared machine under load from other work (2 cores, four users): "
+             "ratios within one run hold better than the absolute figures.", "",
+             *_table(("version-10 PNG", "ms per symbol"),
+                     [(r, f"{ms:.2f}") for r, ms in render.items()]),
+             f"fast renderer: {render['segno'] / render['fast']:.1f}x segno (goal ≤ 2 ms).", ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rates = image_rates(folder / "img", size["images"], size["pages"])
+        lines += _table(("one process", "rows/s"),
+                        [("issue, no images", f"{rates['none']:.0f}"),
+                         ("issue + PNG, fast", f"{rates['fast']:.0f}"),
+                         ("issue + PNG, segno", f"{rates['segno']:.0f}"),
+                         ("issue + PDF A6 page (pages/s)", f"{rates['pdf']:.1f}")])
+        lines += _workers(folder, size["rows"], signs_per_s(size["signs"]))
+    lines += _rss_lines(size["rss"])
+    return lines
+
+
+def _workers(folder: Path, rows: int, floor: float) -> list[str]:
+    key = _key_file(folder)
+    one = local_rows_per_s(key, rows, 1, folder / "l1.jsonl")
+    two = local_rows_per_s(key, rows, 2, folder / "l2.jsonl")
+    d1 = dask_rows_per_s(key, rows, 1, folder / "d1.jsonl")
+    d2 = dask_rows_per_s(key, rows, 2, folder / "d2.jsonl")
+    same = (folder / "l1.jsonl").stat().st_size > 0
+    return [*_table(("no images, chunks of 256", "rows/s", "vs 1 worker"),
+                    [("bare ES256 sign, 1 core (floor)", f"{floor:.0f}", ""),
+                     ("local, 1 worker", f"{one:.0f}", "1.00x"),
+                     ("local, 2 workers", f"{two:.0f}", f"{two / one:.2f}x"),
+                     ("Dask LocalCluster, 1 worker", f"{d1:.0f}", "1.00x"),
+                     ("Dask LocalCluster, 2 workers", f"{d2:.0f}", f"{d2 / d1:.2f}x")]),
+            f"Rows/s per core (1 local worker) / bare ES256 signs/s: **{one / floor:.2f}** "
+            f"(goal ≥ 0.40); {rows} rows{'' if same else ' (no output!)'}.", ""]
+
+
+def _rss_lines(counts: list[int]) -> list[str]:
+    got = [(rows, *peak_rss(rows)) for rows in counts]
+    base = max(got[0][1], got[0][2])
+    return [*_table(("rows (2 local workers)", "peak RSS parent MiB", "peak RSS worker MiB",
+                     "seconds", "peak vs first"),
+                    [(f"{r:,}", f"{s:.1f}", f"{c:.1f}", f"{t:.1f}", f"{max(s, c) / base:.3f}")
+                     for r, s, c, t in got]), ""]
+
+
+def main(argv: list[str] | None = None) -> str:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sets (smoke run)")
+    ap.add_argument("--rss-rows", help="row counts for peak RSS (default 100000,1000000)")
+    ap.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.rss_child:
+        _rss_child(args.rss_child)
+        return ""
+    return "\n".join(measure(args.quick, args.rss_rows))
+
+
+if __name__ == "__main__":
+    print(main(sys.argv[1:]))
