@@ -177,10 +177,130 @@ def dcc_date_of_birth(text: str) -> dt.datetime:
 def compile_expression(expression: Any) -> Callable[[Any], Any]:
     """``expression`` prepared once for many evaluations: the returned function
     of ``data`` gives what ``evaluate(expression, data)`` gives, and raises
-    only :class:`CertLogicError`."""
+    only :class:`CertLogicError`.
+
+    Compiling turns each operation into a closure over its compiled operands
+    (:class:`_Node`, which ``_evaluate`` runs directly, so every handler is
+    shared with the interpreter): literals and literal arrays are evaluated
+    once, ``var`` paths split once, ``in`` over a literal array searched
+    without rebuilding it. Anything unusual (bad shapes, non-integer numbers,
+    too deep) is left to the interpreter, so errors arise when and as
+    :func:`evaluate` raises them."""
+    try:
+        root = _compile(expression, 0)
+    except (CertLogicError, RecursionError):
+        root = _Node(lambda data: _evaluate(expression, data, 0))
+
     def run(data: Any) -> Any:
-        return evaluate(expression, data)
+        try:
+            return root.run(data)
+        except CertLogicError:
+            raise
+        except (RecursionError, TypeError, ValueError, OverflowError, MemoryError) as exc:
+            raise CertLogicError(f"cannot evaluate: {type(exc).__name__}") from None
     return run
+
+
+class _Node:
+    """A compiled subexpression: ``run(data)`` is its value."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Callable[[Any], Any]) -> None:
+        self.run = run
+
+
+_LITERAL_OPERANDS = {"plusTime": (1, 2), "extractFromUVCI": (1,)}
+_NO_VALUE = object()
+
+
+def _literal(expr: Any) -> Any:
+    """The value of a literal (text, boolean, integer, or an array of them),
+    else ``_NO_VALUE``."""
+    if isinstance(expr, (str, bool)):
+        return expr
+    if isinstance(expr, (int, float)):
+        return _int(expr) if _is_int(expr) else _NO_VALUE
+    if isinstance(expr, list):
+        items = [_literal(item) for item in expr]
+        return _NO_VALUE if any(item is _NO_VALUE for item in items) else items
+    return _NO_VALUE
+
+
+def _fresh(value: Any) -> Any:
+    """A new copy of a literal array each time, as the interpreter builds one
+    (``===`` compares arrays by identity)."""
+    return [_fresh(item) for item in value] if isinstance(value, list) else value
+
+
+def _compile(expr: Any, depth: int) -> _Node:
+    if depth > _MAX_DEPTH:
+        raise CertLogicError("expression nested too deeply")
+    value = _literal(expr)
+    if value is not _NO_VALUE:
+        if isinstance(value, list):
+            return _Node(lambda data: _fresh(value))
+        return _Node(lambda data: value)
+    if isinstance(expr, list):
+        items = [_compile(item, depth + 1) for item in expr]
+        return _Node(lambda data: [item.run(data) for item in items])
+    if not (isinstance(expr, dict) and len(expr) == 1):
+        return _Node(lambda data: _evaluate(expr, data, 0))
+    ((operator, values),) = expr.items()
+    if operator == "var" and isinstance(values, str):
+        return _compile_var(values)
+    handler = _HANDLERS.get(operator)
+    if handler is None or not (isinstance(values, list) and values):
+        return _Node(lambda data: _evaluate(expr, data, 0))
+    literal = _LITERAL_OPERANDS.get(operator, ())
+    operands: list[Any] = [v if i in literal else _compile(v, depth + 1) for i, v in enumerate(values)]
+    haystack = _literal(values[1]) if operator == "in" and len(values) == 2 else _NO_VALUE
+    if isinstance(haystack, list):
+        needle = operands[0]
+        return _Node(lambda data: any(_strict_equal(needle.run(data), item) for item in haystack)
+                     if haystack else (needle.run(data), False)[1])
+    fast = _FAST.get(operator)
+    if fast is not None and len(operands) == fast[0]:
+        return fast[1](*operands)
+    return _Node(lambda data: handler(operator, operands, data, 1))
+
+
+def _fast_if(guard: _Node, then: _Node, otherwise: _Node) -> _Node:
+    def run(data: Any) -> Any:
+        value = guard.run(data)
+        if is_truthy(value):
+            return then.run(data)
+        if is_falsy(value):
+            return otherwise.run(data)
+        raise CertLogicError("if-guard evaluates to something neither truthy, nor falsy")
+    return _Node(run)
+
+
+def _fast_equal(left: _Node, right: _Node) -> _Node:
+    return _Node(lambda data: _strict_equal(left.run(data), right.run(data)))
+
+
+_FAST: dict[str, tuple[int, Callable[..., _Node]]] = {"if": (3, _fast_if), "===": (2, _fast_equal)}
+"""Operations compiled to one closure of their own (operand count, builder);
+the others run their interpreter handler on compiled operands."""
+
+
+def _compile_var(path: str) -> _Node:
+    if path == "":
+        return _Node(lambda data: data)
+    steps = tuple((fragment, _js_parse_int(fragment)) for fragment in path.split("."))
+
+    def run(data: Any) -> Any:
+        value = data
+        for fragment, index in steps:
+            if isinstance(value, dict):
+                value = value.get(fragment)
+            elif isinstance(value, list):
+                value = value[index] if index is not None and 0 <= index < len(value) else None
+            else:
+                return None
+        return value
+    return _Node(run)
 
 
 def evaluate(expression: Any, data: Any) -> Any:
@@ -196,6 +316,8 @@ def evaluate(expression: Any, data: Any) -> Any:
 
 
 def _evaluate(expr: Any, data: Any, depth: int) -> Any:
+    if type(expr) is _Node:
+        return expr.run(data)
     if depth > _MAX_DEPTH:
         raise CertLogicError("expression nested too deeply")
     if isinstance(expr, (str, bool)):
