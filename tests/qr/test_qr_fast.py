@@ -55,6 +55,8 @@ def assert_same_symbol_rules(text: str, *, scale: int = 4) -> None:
     assert dark[quiet, quiet] and dark[-quiet - 1, quiet] and dark[quiet, -quiet - 1]  # finders
     modules = dark[quiet:-quiet:scale, quiet:-quiet:scale]
     assert modules.shape == (fast.version * 4 + 17,) * 2
+    assert (modules == _matrix(text, fast.version, "M")).all()  # zxing-cpp's symbol, as drawn
+    assert (np.kron(modules, np.ones((scale, scale), bool)) == dark[quiet:-quiet, quiet:-quiet]).all()
     import zxingcpp
 
     [found] = zxingcpp.read_barcodes(image.convert("L"))

@@ -107,17 +107,23 @@ def _chunk(tag: bytes, body: bytes) -> bytes:
 
 
 def _png(matrix: Any, scale: int, border: int) -> bytes:
-    """A 1-bit greyscale PNG (white = 1), ``scale`` pixels per module."""
+    """A 1-bit greyscale PNG (white = 1), ``scale`` pixels per module.
+
+    The first pixel row of each module row is written as it is (filter 0); the
+    other ``scale - 1`` are filter 2 ("Up": the row above) and so all zero, which
+    zlib level 3 packs in ~0.1 ms (level 6 over repeated rows took ~0.5 ms, a
+    quarter of the budget) into ~1.3 KB for version 10 at scale 8."""
     import numpy as np
 
     light = np.pad(~matrix, border, constant_values=True)
     rows = np.packbits(np.repeat(light, scale, axis=1), axis=1)  # one packed row per module row
-    rows = np.hstack([np.zeros((rows.shape[0], 1), np.uint8), rows])  # filter type 0 per row
-    raw = np.repeat(rows, scale, axis=0).tobytes()
+    raw = np.zeros((rows.shape[0], scale, rows.shape[1] + 1), np.uint8)
+    raw[:, 0, 1:] = rows
+    raw[:, 1:, 0] = 2
     height, width = rows.shape[0] * scale, light.shape[1] * scale
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 6))
-            + _chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(raw.tobytes(), 3)) + _chunk(b"IEND", b""))
 
 
 def _svg(matrix: Any, scale: int, border: int) -> bytes:
