@@ -22,7 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     sources = Sources(trust=args.trust, policy=args.policy, revocation=args.revocation,
-                      trust_root=args.trust_root)
+                      trust_root=args.trust_root, rules=args.rules)
     options = ServeOptions(sources=sources, host=args.host, port=args.port, workers=args.workers,
                            at=args.at, watch_interval=args.watch or None,
                            access_log=not args.no_access_log)
@@ -41,6 +41,9 @@ def register(commands: Commands) -> None:
     c.add_argument("--trust", required=True, metavar="JSON")
     c.add_argument("--trust-root", metavar="PEM", help="root public key of a signed trust list")
     c.add_argument("--policy", metavar="TOML", help="entry rules: a TOML file or 'default'")
+    c.add_argument("--rules", metavar="PATH",
+                   help="entry rules as CertLogic (rule.json, a list, a folder) or 'default'; "
+                        "not with --policy")
     c.add_argument("--revocation", metavar="DB", help="revocation list (SQLite)")
     c.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")

@@ -7,7 +7,7 @@ never half of each.
 signature: inode, size, modification time). A reload that fails keeps the old
 snapshot in service and records the error, which ``/healthz`` reports.
 
-Imports only the trust and policy layers (and the engine's default skew).
+Imports only the trust, policy and rules layers (and the engine's default skew).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 from cccdqr.core.errors import CccdqrError
 from cccdqr.engine.verify import DEFAULT_SKEW
 from cccdqr.policy.toml_policy import Policy
+from cccdqr.rules.ruleset import RuleSet
 from cccdqr.trust.revocation import RevocationList
 from cccdqr.trust.store import SIGNED_TRUST_LIST_FORMAT, TrustStore
 
@@ -39,15 +40,17 @@ class LoadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """The files the service verifies against (``policy`` may be ``"default"``)."""
+    """The files the service verifies against (``policy`` may be ``"default"``;
+    ``rules``, CertLogic rules instead of a TOML policy, may be too)."""
 
     trust: str
     policy: str | None = None
     revocation: str | None = None
     trust_root: str | None = None
+    rules: str | None = None
 
     def watched(self) -> tuple[str, ...]:
-        files = [self.trust, self.policy, self.revocation, self.trust_root]
+        files = [self.trust, self.policy, self.revocation, self.trust_root, self.rules]
         return tuple(f for f in files if f is not None and f != "default")
 
 
@@ -56,7 +59,7 @@ class Snapshot:
     """One consistent set of checks, and when it was loaded."""
 
     trust: TrustStore
-    policy: Policy | None
+    policy: Policy | RuleSet | None
     revocation: RevocationList | None
     loaded_at: dt.datetime
     trust_fingerprint: str = ""
@@ -109,9 +112,13 @@ def load(sources: Sources, now: dt.datetime) -> Snapshot:
     signatures = {p: _signature(p) for p in sources.watched()}
     trust, fingerprint = _trust(sources, now)
     try:
-        policy = None
+        policy: Policy | RuleSet | None = None
+        if sources.policy is not None and sources.rules is not None:
+            raise LoadError("give a policy or rules, not both")
         if sources.policy is not None:
             policy = Policy.default() if sources.policy == "default" else Policy.load(sources.policy)
+        if sources.rules is not None:
+            policy = RuleSet.default() if sources.rules == "default" else RuleSet.load(sources.rules)
     except (CccdqrError, OSError, ValueError) as exc:
         raise LoadError(f"policy refused: {exc}") from None
     try:
