@@ -6,7 +6,8 @@ Not a test. For one certificate each, in the same run and taking turns
 - the default Viet Nam rules (``RuleSet.default()``, ``data/rules-default.json``)
   on a VN1 ES256 code with three doses, through the DGC-shaped view;
 - the published EU rule set (14 rules, ``../shared/vectors/certlogic/rules/EU``)
-  on an EU DCC test vector (DE/1, a vaccination, ES256) with its own DGC JSON;
+  on EU DCC test vectors (DE/1 a vaccination, DE/2 a test; ES256) with their
+  own DGC JSON (General rules and those of the certificate's type apply);
 
 each as ``RuleSet.evaluate`` (selection, ``external``, every applied rule),
 beside ``cccdqr.verify`` of the same code without a policy (the floor). Goal
@@ -55,8 +56,8 @@ def vn_case() -> tuple[str, cccdqr.TrustStore, dt.datetime, HealthCertificate, d
     return text, cccdqr.TrustStore([issuer.trusted_key()]), NOW, cert, {}
 
 
-def eu_case() -> tuple[str, cccdqr.TrustStore, dt.datetime, HealthCertificate, dict[str, Any]]:
-    doc = json.loads((SHARED / "vectors" / "eu-dcc" / "DE" / "1.json").read_text("utf-8"))
+def eu_case(name: str) -> tuple[str, cccdqr.TrustStore, dt.datetime, HealthCertificate, dict[str, Any]]:
+    doc = json.loads((SHARED / "vectors" / "eu-dcc" / name).read_text("utf-8"))
     ctx = doc["TESTCTX"]
     trust = cccdqr.TrustStore([make_trusted_certificate(base64.b64decode(ctx["CERTIFICATE"]))])
     clock = dt.datetime.fromisoformat(ctx["VALIDATIONCLOCK"].replace("Z", "+00:00"))
@@ -88,9 +89,10 @@ def main(argv: list[str] | None = None) -> str:
     args = ap.parse_args(argv)
     n, rounds = (10, 1) if args.quick else (args.n, 7)
     eu_sets = json.loads((RULES / "valueSets.compressed.json").read_text("utf-8"))
+    eu = RuleSet.load(RULES / "EU", value_sets=eu_sets)
     rows = [measure("Viet Nam default rules, VN1 ES256, 3 doses", RuleSet.default(), vn_case(), n, rounds),
-            measure("EU rules, EU DCC DE/1 (vaccination, ES256)",
-                    RuleSet.load(RULES / "EU", value_sets=eu_sets), eu_case(), n, rounds)]
+            measure("EU rules, EU DCC DE/1 (vaccination, ES256)", eu, eu_case("DE/1.json"), n, rounds),
+            measure("EU rules, EU DCC DE/2 (test, ES256)", eu, eu_case("DE/2.json"), n, rounds)]
     return "\n".join([
         f"One certificate, {n} calls per path, best of {rounds} rounds taking turns (CPU time, one "
         "core). `rules` = `RuleSet.evaluate` (selection, `external`, DGC view for VN1, every rule "

@@ -257,8 +257,7 @@ def _compile(expr: Any, depth: int) -> _Node:
     haystack = _literal(values[1]) if operator == "in" and len(values) == 2 else _NO_VALUE
     if isinstance(haystack, list):
         needle = operands[0]
-        return _Node(lambda data: any(_strict_equal(needle.run(data), item) for item in haystack)
-                     if haystack else (needle.run(data), False)[1])
+        return _Node(lambda data: _contains(haystack, needle.run(data)))
     fast = _FAST.get(operator)
     if fast is not None and len(operands) == fast[0]:
         return fast[1](*operands)
@@ -419,6 +418,15 @@ def _in(op: str, values: list[Any], data: Any, depth: int) -> Any:
     haystack = _evaluate(values[1], data, depth)
     if not isinstance(haystack, list):
         raise CertLogicError('right-hand side of an "in" operation must be an array')
+    return _contains(haystack, needle)
+
+
+def _contains(haystack: list[Any], needle: Any) -> bool:
+    """``needle`` is ``===`` to an item. Strictly equal values are ``is`` or
+    ``==``, so Python's ``in`` (in C) rules out a miss exactly; only a hit is
+    checked item by item."""
+    if needle not in haystack:
+        return False
     return any(_strict_equal(needle, item) for item in haystack)
 
 
