@@ -71,8 +71,40 @@ def main(argv: list[str] | None = None) -> str:
         lines.append(f"| `verify_many`, {name} | {n / best[name]:,.0f} | "
                      f"{best['in-process'] / best[name]:.2f} |")
     lines += ["", f"Speed-up, 2 workers ÷ 1 worker: **{speedup:.2f}×** (goal ≥ {GOAL}×: "
-                  f"{'met' if speedup >= GOAL else 'missed'})."]
+                  f"{'met' if speedup >= GOAL else 'missed'}).", "", *batch_verify(texts, trust, rounds)]
     return "\n".join(lines)
+
+
+def batch_verify(texts: list[str], trust: cccdqr.TrustStore, rounds: int) -> list[str]:
+    """``cccdqr batch verify``'s library path (codes.jsonl in, verdicts.jsonl and
+    summary.json out) on every core, beside single-process ``verify()`` of the same texts."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from cccdqr.batch.verify import run
+
+    n = len(texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "codes.jsonl"
+        source.write_text("".join(json.dumps({"row": i + 1, "text": t}) + "\n"
+                                  for i, t in enumerate(texts)))
+
+        def loop() -> int:
+            for t in texts:
+                cccdqr.verify(t, trust, now=NOW)
+            return n
+
+        def batch() -> int:
+            assert run(source, trust, out=Path(tmp) / "out", now=NOW, workers=0).exit_code == 0
+            return n
+
+        best = wall([("verify", loop), ("batch", batch)], rounds)
+    ratio = best["verify"] / best["batch"]
+    return ["| path | rows/s | ÷ single-process `verify()` |", "|---|---:|---:|",
+            f"| single-process `verify()` loop over the texts in memory | {n / best['verify']:,.0f} | 1.00 |",
+            f"| `batch verify`: codes.jsonl read, verified on all cores, verdicts and summary "
+            f"written | {n / best['batch']:,.0f} | {ratio:.2f} |"]
 
 
 if __name__ == "__main__":
