@@ -4,7 +4,9 @@ under a temporary directory, initialised with ``softhsm2-util --init-token --fre
 SoftHSM2 reads ``SOFTHSM2_CONF`` once, when a process first loads the module,
 so the fixture is session-wide: every test in the run shares one token (each
 test makes keys with its own label) and subprocesses inherit the variable.
-Import the fixture into a test module with ``from softhsm_token import softhsm``.
+It is registered once, in ``tests/batch/conftest.py``: importing it into two test
+modules would make two session tokens, and the second would move ``SOFTHSM2_CONF``
+away from the token this process already loaded.
 """
 
 from __future__ import annotations

@@ -22,9 +22,8 @@ from cccdqr.batch.dask import DaskRunner, KeyPlugin, check_initargs
 from cccdqr.engine.pool import chunked, ordered_map
 
 import helpers
-from softhsm_token import Token, softhsm
+from softhsm_token import Token
 
-__all__ = ["softhsm"]  # the fixture, imported for pytest
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 ROWS = 120

@@ -28,9 +28,8 @@ from cccdqr.trust import pkcs11
 from cccdqr.wire import cose
 
 import helpers
-from softhsm_token import Token, softhsm
+from softhsm_token import Token
 
-__all__ = ["softhsm"]  # the fixture, imported for pytest
 
 AT = "2026-11-01T00:00:00Z"
 PERSON = ("--id", "001303004567", "--name", "Trần Thị Bình", "--dob", "2003-02-11",
