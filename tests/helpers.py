@@ -210,3 +210,18 @@ def verify(text: Any, trust_store: cccdqr.TrustStore = TRUST, **options: Any
            ) -> cccdqr.VerificationResult:
     options.setdefault("now", NOW)
     return cccdqr.verify(text, trust_store, **options)
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """``cccdqr ARGV`` in this process: its exit code, stdout and stderr.
+    ``capsys`` is pytest's fixture of the calling test."""
+    import pytest
+
+    from cccdqr.cli.app import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    assert isinstance(code, int)
+    return code, out, err

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from cccdqr import TrustStore
-from cccdqr.cli.app import main
 from cccdqr.cli.common import default_lang
 
 import helpers
@@ -18,13 +17,7 @@ import helpers
 AT = "2026-11-01T00:00:00Z"
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    assert isinstance(code, int)
-    return code, out, err
+run = helpers.run_cli
 
 
 @pytest.fixture

@@ -18,13 +18,13 @@ import pytest
 
 import cccdqr
 from cccdqr import Reason
-from cccdqr.cli.app import main
 from cccdqr.core.errors import TrustListError
 from cccdqr.formats import dcc
 from cccdqr.trust import lists
 from cccdqr.trust.lists import TrustListRefused
 from cccdqr.wire import cose
 
+import helpers
 import trustlists as tl
 from trustlists import LIST_TIME, NOW, Country
 
@@ -238,12 +238,7 @@ def test_store_json_keeps_each_keys_list() -> None:
 
 # --- the CLI -----------------------------------------------------------------------------------
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    assert isinstance(exc.value.code, int)
-    return exc.value.code, out, err
+run = helpers.run_cli
 
 
 def test_cli_import_show_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

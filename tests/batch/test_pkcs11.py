@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 import cccdqr
-from cccdqr.cli.app import main
 from cccdqr.trust import pkcs11
 from cccdqr.wire import cose
 
@@ -36,12 +35,7 @@ PERSON = ("--id", "001303004567", "--name", "Trần Thị Bình", "--dob", "2003
           "--sex", "female", "--dose", "EU/1/20/1528,1/2,2021-10-01")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    assert isinstance(exc.value.code, int)
-    return exc.value.code, out, err
+run = helpers.run_cli
 
 
 @pytest.fixture

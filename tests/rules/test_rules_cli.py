@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import cccdqr
-from cccdqr.cli.app import main
 from cccdqr.policy.toml_policy import Policy
 from cccdqr.rules.ruleset import RuleSet
 
@@ -22,12 +21,7 @@ UTC = dt.timezone.utc
 RULES = helpers.shared("vectors", "certlogic", "rules")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    assert isinstance(exc.value.code, int)
-    return exc.value.code, out, err
+run = helpers.run_cli
 
 
 # --- rules convert ---------------------------------------------------------------------
