@@ -6,9 +6,8 @@ Input (:func:`input_rows`):
   :func:`cccdqr.batch.inputs.iter_rows`; a ``codes.jsonl`` as ``batch issue``
   writes it (``{"row": N, "text": ...}``) keeps its own ``row`` numbers, any
   other file numbers rows from 1 in file order. A missing or empty ``text`` is
-  ``EMPTY_INPUT``; a value that is not a string is ``NOT_TEXT``. While
-  ``batch.inputs`` is not installed beside this module, CSV and JSONL are read
-  with the standard library instead (:func:`_fallback_rows`), Parquet not at all.
+  ``EMPTY_INPUT``; a value that is not a string, or a record that is not an
+  object (:class:`cccdqr.batch.inputs.BadRow`), is ``NOT_TEXT``.
 - a folder of images (``.png``, ``.jpg``, ``.jpeg``, searched recursively, in
   sorted path order), each scanned with :func:`cccdqr.qr.scan`. When every file
   name is a number (``png/000/000123.png``, as ``batch issue`` names them) the
@@ -33,9 +32,7 @@ Floor 7. May import ``engine``, ``checkpoint``, ``qr``, ``trust``, ``core`` and
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import importlib
 import itertools
 import json
 import os
@@ -45,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cccdqr.batch.inputs import BadRow, iter_rows
 from cccdqr.checkpoint.decision import decide
 from cccdqr.core.errors import CccdqrError
 from cccdqr.core.reasons import Reason, Status
@@ -115,46 +113,14 @@ def _as_input(value: object) -> Input:
 
 
 def _table_rows(path: Path) -> Iterator[tuple[int, Input]]:
-    inputs = _inputs()
-    source = inputs.iter_rows(path) if inputs is not None else _fallback_rows(path)
-    for number, mapping in source:
+    for number, mapping in iter_rows(path):
+        if isinstance(mapping, BadRow):  # not an object: that row's NOT_TEXT
+            yield number, _NOT_TEXT
+            continue
         row = mapping.get("row")
         if isinstance(row, bool) or not isinstance(row, int) or row < 1:
             row = number
         yield row, _as_input(mapping.get("text"))
-
-
-def _inputs() -> Any:
-    """``cccdqr.batch.inputs`` (CSV/JSONL/Parquet rows), imported when a table is read;
-    None while that module is not there (interim: imported by name until it is)."""
-    try:
-        return importlib.import_module("cccdqr.batch.inputs")
-    except ImportError:
-        return None
-
-
-def _fallback_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """CSV and JSONL rows with the standard library, only while ``batch.inputs`` is
-    missing. A JSONL line that is not a JSON object is that row's ``NOT_TEXT``."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".ndjson"):
-        raise BatchInputError(f"{path}: not a .csv or .jsonl file")
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            if suffix == ".csv":
-                reader = csv.DictReader(f)
-                if "text" not in (reader.fieldnames or ()):
-                    raise BatchInputError(f"{path}: no 'text' column")
-                yield from enumerate(reader, start=1)
-                return
-            for number, line in enumerate((ln for ln in f if ln.strip()), start=1):
-                try:
-                    doc = json.loads(line)
-                except ValueError:
-                    doc = None
-                yield number, doc if isinstance(doc, dict) else {"text": 0}
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise BatchInputError(f"{path}: {exc}") from None
 
 
 def _image_files(folder: Path) -> list[tuple[int, Path]]:
@@ -200,7 +166,8 @@ def _image_rows(files: list[tuple[int, Path]], workers: int | None
 def input_rows(path: str | os.PathLike[str], *, workers: int | None = None
                ) -> Iterator[tuple[int, Input]]:
     """``(row, text)`` of every row of ``path``, lazily (see the module for the rules).
-    Raises :class:`BatchInputError` or ``InputError`` when the input cannot be read."""
+    Raises :class:`BatchInputError` or :class:`~cccdqr.batch.inputs.InputError` when
+    the input cannot be read."""
     p = Path(path)
     if p.is_dir():
         return _image_rows(_image_files(p), workers)

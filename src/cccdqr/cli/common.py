@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cccdqr.core import specs
 from cccdqr.core.errors import CccdqrError
 from cccdqr.core.reasons import Lang, Status
 from cccdqr.trust.store import SIGNED_TRUST_LIST_FORMAT, TrustStore
@@ -71,18 +72,19 @@ def console(stderr: bool = False) -> Any:
 
 
 def parse_time(value: str) -> dt.datetime:
+    """``argparse`` ``type=`` for a time: :func:`cccdqr.core.specs.parse_time`."""
     try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return specs.parse_time(value)
+    except specs.SpecError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
 
 def parse_date(value: str) -> dt.date:
+    """``argparse`` ``type=`` for a date: :func:`cccdqr.core.specs.parse_date`."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return specs.parse_date(value)
+    except specs.SpecError:
         raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 

@@ -1,7 +1,8 @@
 """``cccdqr issue``: a certificate from flags or JSON, signed, printed and rendered.
 
-The flag parsers (``--dose``, ``--test``, ``--recovery``) live here; the batch
-command reads the same long names from its rows.
+The flags are read by :func:`cccdqr.core.specs.certificate_from_fields`, the
+same parser ``batch issue`` reads its rows with (the rows' columns are the
+flags' long names).
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from cccdqr.cli.common import (
     add_command,
     console,
     current_time,
-    parse_date,
-    parse_time,
     read_bytes,
 )
-from cccdqr.core.model import HealthCertificate, Recovery, Subject, Test, Vaccination, certificate_from_dict
+from cccdqr.core.model import HealthCertificate, certificate_from_dict
+from cccdqr.core.specs import SpecError, certificate_from_fields
 from cccdqr.engine.issue import Issuer
 
 if TYPE_CHECKING:
@@ -46,53 +46,15 @@ def _certificate_from_args(args: argparse.Namespace) -> HealthCertificate:
             return certificate_from_dict(json.loads(read_bytes(args.json)))
         except json.JSONDecodeError as exc:
             raise UsageError(f"{args.json} is not JSON: {exc}") from None
-    eu_dcc = getattr(args, "format", "VN1") == "HC1"
-    if not ((args.id or eu_dcc) and args.name and args.dob):
+    kind = getattr(args, "format", "VN1")
+    if not ((args.id or kind == "HC1") and args.name and args.dob):
         raise UsageError("give --json FILE, or --id (VN1), --name and --dob with events")
-    names: dict[str, str] = {}
-    if eu_dcc:  # an EU DCC splits the name: Vietnamese order, family name first
-        family, _, given = args.name.strip().partition(" ")
-        names = {"family_name": family, "given_name": given} if given else {}
-    subject = Subject(id_number=args.id, name=args.name, dob=args.dob,
-                      sex={"male": 1, "female": 2}.get(args.sex or "", None),  # type: ignore[arg-type]
-                      **names)
+    fields = {"id": args.id, "name": args.name, "dob": args.dob, "sex": args.sex,
+              "dose": args.dose, "test": args.test, "recovery": args.recovery}
     try:
-        doses = tuple(_dose(spec) for spec in args.dose)
-        tests = tuple(_test(spec) for spec in args.test)
-        recoveries = tuple(_recovery(spec) for spec in args.recovery)
-    except (ValueError, argparse.ArgumentTypeError) as exc:
+        return certificate_from_fields(fields, format=kind)
+    except SpecError as exc:
         raise UsageError(str(exc)) from None
-    return HealthCertificate(subject=subject, vaccinations=doses, tests=tests,
-                             recoveries=recoveries)
-
-
-
-def _dose(spec: str) -> Vaccination:
-    parts = spec.split(",")
-    if len(parts) != 3 or "/" not in parts[1]:
-        raise ValueError(
-            f"--dose is PRODUCT,DOSE/SERIES,DATE (e.g. EU/1/20/1528,1/2,2021-08-01): {spec!r}")
-    number, series = parts[1].split("/", 1)
-    return Vaccination(product=parts[0], dose_number=int(number), doses_in_series=int(series),
-                       date=parse_date(parts[2]))
-
-
-
-def _test(spec: str) -> Test:
-    parts = spec.split(",")
-    if len(parts) != 3:
-        raise ValueError(
-            f"--test is TYPE,SAMPLED_AT,RESULT (e.g. LP6464-4,2026-01-01T08:00Z,260415000): {spec!r}")
-    return Test(test_type=parts[0], sampled_at=parse_time(parts[1]), result=int(parts[2]))
-
-
-
-def _recovery(spec: str) -> Recovery:
-    parts = spec.split(",")
-    if len(parts) != 3:
-        raise ValueError(f"--recovery is FIRST_POSITIVE,VALID_FROM,VALID_UNTIL (dates): {spec!r}")
-    first, start, end = (parse_date(p) for p in parts)
-    return Recovery(first_positive=first, valid_from=start, valid_until=end)
 
 
 
