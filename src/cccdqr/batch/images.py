@@ -27,7 +27,7 @@ from cccdqr.core._reject import Reject
 from cccdqr.core.limits import Limits
 from cccdqr.core.model import HealthCertificate
 
-__all__ = ["ImageOptions", "image_path", "write_images"]
+__all__ = ["ImageOptions", "image_path", "render_images", "write_file", "write_images"]
 
 PDF_SIZES = ("A6", "A4")
 RENDERERS = ("fast", "segno")
@@ -93,24 +93,39 @@ def _validity(text: str) -> tuple[dt.datetime, dt.datetime]:
     return contents.issued_at, contents.expires_at
 
 
-def write_images(out_dir: Path, row: int, text: str, certificate: HealthCertificate,
-                 options: ImageOptions) -> None:
-    """Write row ``row``'s files as ``options`` asks (nothing when it asks none).
+def render_images(text: str, certificate: HealthCertificate, options: ImageOptions
+                  ) -> list[tuple[str, bytes]]:
+    """The ``(kind, bytes)`` files ``options`` asks for one row (none when it asks none):
+    rendered where the work runs, written by whoever owns the output folder.
 
     Raises ``ValueError`` for text no QR version holds or a PDF whose code has no
-    validity window, and ``OSError`` when a file cannot be written."""
+    validity window."""
     if not options.any:
-        return
+        return []
     from cccdqr.qr.fast import render_with
 
-    for kind, wanted in (("png", options.png), ("svg", options.svg)):
-        if wanted:
-            image = render_with(text, kind=kind, renderer=options.renderer)
-            _write_atomic(image_path(out_dir, kind, row), image.data)
+    files = [(kind, render_with(text, kind=kind, renderer=options.renderer).data)
+             for kind, wanted in (("png", options.png), ("svg", options.svg)) if wanted]
     if options.pdf is not None:
         from cccdqr.qr.pdf import certificate_pdf
 
         issued_at, expires_at = _validity(text)
-        page = certificate_pdf(text, certificate, issuer=options.issuer, issued_at=issued_at,
-                               expires_at=expires_at, size=options.pdf)
-        _write_atomic(image_path(out_dir, "pdf", row), page)
+        files.append(("pdf", certificate_pdf(text, certificate, issuer=options.issuer,
+                                             issued_at=issued_at, expires_at=expires_at,
+                                             size=options.pdf)))
+    return files
+
+
+def write_file(out_dir: Path, kind: str, row: int, data: bytes) -> None:
+    """Row ``row``'s file of ``kind`` in its shard, whole or not at all."""
+    _write_atomic(image_path(out_dir, kind, row), data)
+
+
+def write_images(out_dir: Path, row: int, text: str, certificate: HealthCertificate,
+                 options: ImageOptions) -> None:
+    """Render and write row ``row``'s files as ``options`` asks (nothing when it asks none).
+
+    Raises ``ValueError`` as :func:`render_images`, and ``OSError`` when a file
+    cannot be written."""
+    for kind, data in render_images(text, certificate, options):
+        write_file(out_dir, kind, row, data)

@@ -1,0 +1,131 @@
+"""Killed, then resumed (issue 15, item 3): a real ``cccdqr batch issue`` process is
+killed with SIGKILL at random moments, then run to the end; every good row is in
+codes.jsonl exactly once, in order, and verifies. SIGTERM and Ctrl-C stop cleanly.
+The journal's own rules (torn lines, cut-back files, the lock) are tested directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cccdqr.batch.journal import BatchDirError, Journal
+
+from batch_inputs import AT, good_rows, write_input, write_key
+from test_batch_issue import check_codes
+
+N = 12_000  # about 2.5 s of work on 2 workers: time for several kills
+CLI = [sys.executable, "-c", "from cccdqr.cli import main; main()"]
+
+
+def command(source: Path, key: Path, out: Path) -> list[str]:
+    return [*CLI, "batch", "issue", str(source), "--key", str(key), "--out", str(out),
+            "--at", AT, "--chunk-size", "25", "--workers", "2", "--json"]
+
+
+def finished_chunks(out: Path) -> int:
+    journal = out / "journal.jsonl"
+    return journal.read_bytes().count(b"\n") if journal.exists() else 0
+
+
+def running(out: Path) -> list[int]:
+    """Processes still running this batch (forked workers share the parent's command line)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_sigkill_at_random_moments_then_resume_gives_every_row_once(tmp_path: Path) -> None:
+    source, key = write_input(tmp_path / "people.csv", N), write_key(tmp_path / "k.pem")
+    out, rng = tmp_path / "out", random.Random(15)
+    kills, progress = 0, []
+    for _ in range(6):
+        proc = subprocess.Popen(command(source, key, out), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.5, 1.1))
+        if proc.poll() is not None:
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while running(out) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not running(out), "a worker outlived its killed parent"
+        kills += 1
+        progress.append(finished_chunks(out))
+    assert kills >= 3, f"the batch finished too soon to be killed: {progress}"
+    assert progress == sorted(progress) and progress[-1] > 0  # journal lines are never lost
+    done = subprocess.run(command(source, key, out), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["rows"] == N and summary["issued"] == len(good_rows(N))
+    assert summary["rows_this_run"] < N  # it resumed, it did not start over
+    check_codes(out, N)
+    again = subprocess.run(command(source, key, out), capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and json.loads(again.stdout)["already_complete"] is True
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_stop_cleanly_and_resume(sig: signal.Signals, tmp_path: Path) -> None:
+    source, key = write_input(tmp_path / "people.csv", N), write_key(tmp_path / "k.pem")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(command(source, key, out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while finished_chunks(out) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    os.killpg(proc.pid, sig)  # as a terminal's Ctrl-C or a service manager: the whole group
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig, err
+    assert "resume" in err and "Traceback" not in err
+    assert not (out / "summary.json").exists()
+    done = subprocess.run(command(source, key, out), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    check_codes(out, N, every=10)
+
+
+# --- the journal on its own ------------------------------------------------------------------
+
+MANIFEST = {"input_digest": "sha256:00", "key": "sha256:11"}
+COUNTS = {"rows": 2, "issued": 1, "rejected": 1, "reasons": {"BAD_DATE": 1}}
+
+
+def test_a_torn_journal_line_and_lines_after_the_last_chunk_are_dropped(tmp_path: Path) -> None:
+    with Journal.open(tmp_path, MANIFEST) as j:
+        j.commit(b'{"row": 1}\n', b'{"row": 2}\n', [], COUNTS)
+        j.commit(b'{"row": 3}\n', b'{"row": 4}\n', [("png", 3, b"png")], COUNTS)
+    with (tmp_path / "journal.jsonl").open("ab") as f:
+        f.write(b'{"chunk": 2, "rows"')  # killed in the middle of a journal line
+    with (tmp_path / "codes.jsonl").open("ab") as f:
+        f.write(b'{"row": 5}\n{"ro')  # and after writing part of the next chunk
+    with Journal.open(tmp_path, MANIFEST) as j:
+        assert (j.totals.chunks, j.totals.rows, j.totals.reasons["BAD_DATE"]) == (2, 4, 2)
+        assert (tmp_path / "codes.jsonl").read_bytes() == b'{"row": 1}\n{"row": 3}\n'
+        assert (tmp_path / "journal.jsonl").read_bytes().count(b"\n") == 2
+        j.commit(b'{"row": 5}\n', b"", [], COUNTS)
+    assert (tmp_path / "codes.jsonl").read_bytes().endswith(b'{"row": 3}\n{"row": 5}\n')
+    assert (tmp_path / "png" / "000" / "000003.png").read_bytes() == b"png"
+
+
+def test_a_folder_changed_by_hand_or_in_use_is_refused(tmp_path: Path) -> None:
+    with Journal.open(tmp_path, MANIFEST) as j:
+        j.commit(b'{"row": 1}\n', b"", [], COUNTS)
+        with pytest.raises(BatchDirError, match="in use by another run"):
+            Journal.open(tmp_path, MANIFEST)
+    (tmp_path / "codes.jsonl").write_bytes(b"")
+    with pytest.raises(BatchDirError, match="changed by hand"):
+        Journal.open(tmp_path, MANIFEST)
+    with pytest.raises(BatchDirError, match="key"):
+        Journal.open(tmp_path, dict(MANIFEST, key="sha256:22"))
