@@ -124,6 +124,21 @@ def test_a_csv_with_a_text_column_and_the_exit_codes(files: dict[str, Path], tmp
     assert _cli(files, empty, tmp_path / "o4") == 2
 
 
+def test_a_parquet_file_with_a_text_column(files: dict[str, Path], tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "codes.parquet"
+    pq.write_table(pa.table({"text": [VALID[0], None, REVOKED, VALID[1]]}), source,
+                   row_group_size=2)
+    trust = cccdqr.TrustStore.load(files["trust"])
+    summary = run(source, trust, out=tmp_path / "o", now=NOW, workers=None)
+    verdicts = _verdicts(tmp_path / "o")
+    assert [v["row"] for v in verdicts] == [1, 2, 3, 4]
+    assert [v["reasons"] for v in verdicts] == [[], ["EMPTY_INPUT"], [], []]
+    assert summary.rows == 4
+
+
 def test_a_policy_failure_is_invalid(files: dict[str, Path], tmp_path: Path) -> None:
     one_dose = helpers.issue(helpers.certificate(doses=1), cti=bytes(range(30, 42)))
     source = _jsonl(tmp_path / "p.jsonl", [VALID[0], one_dose])

@@ -10,10 +10,10 @@
 - ``.jsonl`` / ``.ndjson``: one JSON object per line; blank lines are skipped
   and not counted; a line that is not UTF-8 JSON, not an object, or names a
   key twice is a :class:`BadRow` for its row.
-- ``.parquet``: :class:`pyarrow.parquet.ParquetFile`, read batch by batch
-  (``iter_batches``, at most :data:`PARQUET_BATCH_ROWS` rows, never more than a
-  row group), each batch turned into dicts: lists stay lists, nulls are None,
-  ``date32`` columns give ``datetime.date``.
+- ``.parquet``: :class:`pyarrow.parquet.ParquetFile`, read one row group at a
+  time in batches (``iter_batches``) of at most :data:`PARQUET_BATCH_ROWS`
+  rows, each batch turned into dicts: lists stay lists, nulls are None,
+  ``date32`` columns give ``datetime.date``, timestamps ``datetime``.
 
 Rows are numbered from 1 in file order (data rows, the CSV header is not one).
 Nothing reads the whole file: memory is bounded by one row (CSV, JSONL) or one
@@ -165,10 +165,12 @@ def _parquet_batches(path: Path, parquet: Any) -> Iterator[tuple[int, Row | BadR
     number = 0
     try:
         with parquet:
-            for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-                for record in batch.to_pylist():
-                    number += 1
-                    yield number, record
+            for group in range(parquet.metadata.num_row_groups):  # one row group at a time
+                for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS,
+                                                  row_groups=[group]):
+                    for record in batch.to_pylist():
+                        number += 1
+                        yield number, record
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"{path}: Parquet unreadable after data row {number}: {exc}") from None
 
