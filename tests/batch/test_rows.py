@@ -196,3 +196,49 @@ def test_jsonl_rows_give_the_certificate_back(cert: HealthCertificate) -> None:
         fields["sex"] = None
     spec = row_spec(fields)
     assert spec.certificate == cert and spec.valid_for is None
+
+
+# --- the example files and every code ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.jsonl"])
+def test_the_example_input_files(name: str) -> None:
+    from cccdqr.batch.inputs import iter_rows
+
+    outcomes: list[object] = []
+    certificates = []
+    for number, fields in iter_rows(helpers.ROOT / "vectors" / "batch" / name):
+        try:
+            spec = row_spec(fields)
+        except SpecError as error:
+            outcomes.append(reject(number, error)["reason"])
+            continue
+        outcomes.append(spec.valid_for.days if spec.valid_for else None)
+        certificates.append(spec.certificate)
+        issuer = cccdqr.Issuer(cccdqr.testkeys.test_es256_key())
+        issuer.issue(spec.certificate, now=helpers.NOW, valid_for=dt.timedelta(days=1))
+    assert outcomes == [365, 3, None, "BAD_ID_NUMBER", "UNKNOWN_PRODUCT"]
+    assert [len(c.vaccinations) for c in certificates] == [3, 0, 1]
+
+
+_EVERY_CODE: dict[RejectCode, object] = {
+    RejectCode.MISSING_COLUMN: {k: v for k, v in ROW.items() if k != "name"},
+    RejectCode.UNKNOWN_COLUMN: {**ROW, "doses": ROW["dose"]},
+    RejectCode.BAD_ROW: BadRow("not JSON"),
+    RejectCode.BAD_ID_NUMBER: {**ROW, "id": "07909501234"},
+    RejectCode.BAD_DATE: {**ROW, "dose": "EU/1/20/1528,1/2,2021-13-01"},
+    RejectCode.BAD_VALUE: {**ROW, "valid-for": "0"},
+    RejectCode.UNKNOWN_PRODUCT: {**ROW, "dose": "Sinopharm,1/2,2021-08-01"},
+    RejectCode.NO_EVENT: {**ROW, "dose": ""},
+    RejectCode.CANNOT_ISSUE: ValueError("an EU DCC holds exactly one vaccination, test or recovery"),
+}
+
+
+def test_every_reject_code_has_a_row() -> None:
+    assert set(_EVERY_CODE) == set(RejectCode)
+    for code, source in _EVERY_CODE.items():
+        if isinstance(source, Exception):
+            assert issue_error(source).reason is code
+            continue
+        with pytest.raises(SpecError) as info:
+            row_spec(source)  # type: ignore[arg-type]
+        assert info.value.reason is code, code
