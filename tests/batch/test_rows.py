@@ -242,3 +242,15 @@ def test_every_reject_code_has_a_row() -> None:
         with pytest.raises(SpecError) as info:
             row_spec(source)  # type: ignore[arg-type]
         assert info.value.reason is code, code
+
+
+def test_specs_and_rejects_cross_processes() -> None:
+    import pickle
+
+    error = SpecError(RejectCode.BAD_DATE, "dob", "dob is not a real date")
+    back = pickle.loads(pickle.dumps(error))
+    assert (type(back), back.reason, back.field, str(back)) == (SpecError, RejectCode.BAD_DATE,
+                                                                 "dob", str(error))
+    spec = row_spec({**ROW, "valid-for": 5})
+    assert pickle.loads(pickle.dumps(spec)) == spec
+    assert pickle.loads(pickle.dumps(BadRow("x"))) == BadRow("x")

@@ -92,6 +92,11 @@ class SpecError(InvalidCertificate):
         self.reason = reason
         self.field = field
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[RejectCode, str | None, str]]:
+        # Pickled whole (a batch judges rows in worker processes): Exception's
+        # own pickling would call SpecError(message) and fail.
+        return (type(self), (self.reason, self.field, str(self)))
+
 
 EVENT_COLUMNS = ("dose", "test", "recovery")
 KNOWN_COLUMNS = ("id", "name", "dob", "sex", *EVENT_COLUMNS, "valid-for")
