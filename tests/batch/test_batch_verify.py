@@ -137,6 +137,11 @@ def test_a_parquet_file_with_a_text_column(files: dict[str, Path], tmp_path: Pat
     assert [v["row"] for v in verdicts] == [1, 2, 3, 4]
     assert [v["reasons"] for v in verdicts] == [[], ["EMPTY_INPUT"], [], []]
     assert summary.rows == 4
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not parquet")
+    other = tmp_path / "codes.txt"
+    other.write_text(VALID[0])
+    assert _cli(files, broken, tmp_path / "o2") == 2 and _cli(files, other, tmp_path / "o3") == 2
 
 
 def test_a_policy_failure_is_invalid(files: dict[str, Path], tmp_path: Path) -> None:

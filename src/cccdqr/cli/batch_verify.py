@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from cccdqr.batch.inputs import InputError
 from cccdqr.batch.verify import BatchInputError, Summary, run
 from cccdqr.cli.checks import load_checks
 from cccdqr.cli.common import STYLE, UsageError, add_clock, add_command, console, current_time
@@ -30,7 +31,7 @@ def _run(args: argparse.Namespace) -> int:
         summary = run(args.input, checks.trust, out=args.out, now=current_time(args),
                       workers=args.workers if args.workers is not None else 0,
                       policy=checks.policy, revocation=checks.revocation, skew=checks.skew)
-    except (BatchInputError, _input_error()) as exc:
+    except (BatchInputError, InputError) as exc:
         raise UsageError(f"cannot read {args.input}: {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot read {args.input} or write {args.out}: {exc}") from None
@@ -41,17 +42,6 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _print_table(summary, args.lang)
     return summary.exit_code
-
-
-def _input_error() -> type[Exception]:
-    """``cccdqr.batch.inputs.InputError``, or a stand-in while that module is not there."""
-    try:
-        from importlib import import_module
-
-        error: type[Exception] = import_module("cccdqr.batch.inputs").InputError
-    except ImportError:
-        return BatchInputError
-    return error
 
 
 def _print_table(summary: Summary, lang: str) -> None:
