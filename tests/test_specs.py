@@ -223,3 +223,11 @@ def test_the_cli_wrappers_give_argparse_errors() -> None:
         common.parse_time("soon")
     with pytest.raises(argparse.ArgumentTypeError, match="not an ISO date"):
         common.parse_date("2021-02-30")
+
+
+def test_a_repeated_spec_is_parsed_once_and_a_bad_one_every_time() -> None:
+    one = certificate_from_fields(ROW)
+    two = certificate_from_fields({**ROW, "id": "079195012346", "sex": "female"})
+    assert one.vaccinations[0] is two.vaccinations[0]  # immutable: shared safely
+    for _ in range(2):
+        assert refused({**ROW, "dose": "Pfizer,1/2,2021-08-01"}).reason is RejectCode.UNKNOWN_PRODUCT

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -234,11 +235,34 @@ def parse_recovery(spec: object, *, field: str = "recovery") -> Recovery:
     return Recovery(first_positive=first, valid_from=start, valid_until=end)
 
 
+# A batch repeats the same specs row after row (one product, one campaign's dates):
+# a spec string already parsed gives the same immutable event back. Only
+# successes are kept (lru_cache does not cache an exception).
+_SPEC_CACHE = 8192
+
+
+@functools.lru_cache(maxsize=_SPEC_CACHE)
+def _cached_dose(spec: str) -> Vaccination:
+    return parse_dose(spec)
+
+
+@functools.lru_cache(maxsize=_SPEC_CACHE)
+def _cached_test(spec: str) -> Test:
+    return parse_test(spec)
+
+
+@functools.lru_cache(maxsize=_SPEC_CACHE)
+def _cached_recovery(spec: str) -> Recovery:
+    return parse_recovery(spec)
+
+
 # --- fields -----------------------------------------------------------------------
 
 def _empty(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, (list, tuple)) and not value)
+    if type(value) is str:  # nearly always (CSV): one test
+        return not value or value.isspace()
+    return value is None or (isinstance(value, (list, tuple)) and not value) or (
+        isinstance(value, str) and (not value or value.isspace()))
 
 
 def _check_columns(fields: Mapping[str, Any]) -> None:
@@ -354,9 +378,12 @@ def certificate_from_fields(fields: Mapping[str, Any], *, format: str = "VN1"
         raise SpecError(RejectCode.BAD_ROW, None, f"a row must be an object, not {_kind(fields)}")
     _check_columns(fields)
     subject = _subject(fields, eu_dcc=format == "HC1")
-    doses = tuple(parse_dose(s) for s in _specs(fields, "dose"))
-    tests = tuple(parse_test(s) for s in _specs(fields, "test"))
-    recoveries = tuple(parse_recovery(s) for s in _specs(fields, "recovery"))
+    doses = tuple(_cached_dose(s) if type(s) is str else parse_dose(s)
+                  for s in _specs(fields, "dose"))
+    tests = tuple(_cached_test(s) if type(s) is str else parse_test(s)
+                  for s in _specs(fields, "test"))
+    recoveries = tuple(_cached_recovery(s) if type(s) is str else parse_recovery(s)
+                       for s in _specs(fields, "recovery"))
     if not (doses or tests or recoveries):
         raise SpecError(RejectCode.NO_EVENT, None, "no dose, test or recovery")
     return HealthCertificate(subject=subject, vaccinations=doses, tests=tests,
