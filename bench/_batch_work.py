@@ -1,19 +1,22 @@
-"""Worker-side pieces of bench/batch.py (not a benchmark: bench/run.py skips files
-whose name starts with an underscore). Top level and importable by name, so local
-worker processes and Dask workers (started with the parent's sys.path) find them."""
+"""Input for bench/batch.py (not a benchmark: bench/run.py skips files whose name
+starts with an underscore): people with valid CCCD numbers, as certificates and as
+the CSV rows ``cccdqr batch issue`` reads."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
 import cccdqr
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 VALID_FOR = dt.timedelta(days=365)
-_WORKER: dict[str, Any] = {}
+_DOSE = "EU/1/20/1528,{n}/2,{date}"
+
+
+def _doses(row: int) -> list[tuple[int, dt.date]]:
+    return [(n, dt.date(2021, 7, 1) + dt.timedelta(days=60 * (n - 1))) for n in range(1, 2 + row % 3)]
 
 
 def person(row: int) -> cccdqr.HealthCertificate:
@@ -21,22 +24,16 @@ def person(row: int) -> cccdqr.HealthCertificate:
     subject = cccdqr.Subject(name="Nguyễn Văn An", dob="1990-05-17",
                              id_number=f"001090{row % 1_000_000:06d}", sex=cccdqr.Sex.MALE)
     doses = tuple(cccdqr.Vaccination(product="EU/1/20/1528", dose_number=n, doses_in_series=2,
-                                     date=dt.date(2021, 7, 1) + dt.timedelta(days=60 * (n - 1)))
-                  for n in range(1, 2 + row % 3))
+                                     date=date) for n, date in _doses(row))
     return cccdqr.HealthCertificate(subject=subject, vaccinations=doses)
 
 
-def open_issuer(source: str) -> None:
-    """The per-worker initializer: the key read once from its file."""
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(Path(source).read_bytes(), password=None)
-    _WORKER["issuer"] = cccdqr.Issuer(key)  # type: ignore[arg-type]
-
-
-def issue_chunk(rows: list[int]) -> str:
-    """The chunk function: codes.jsonl lines for ``rows``, no images."""
-    issuer = _WORKER["issuer"]
-    return "".join(json.dumps({"row": row, "text": issuer.issue(person(row), now=NOW,
-                                                                valid_for=VALID_FOR)}) + "\n"
-                   for row in rows)
+def write_csv(path: Path, rows: int) -> Path:
+    """``rows`` rows of :func:`person` as a batch issue CSV, streamed to ``path``."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name", "dob", "sex", "dose"])
+        for row in range(1, rows + 1):
+            w.writerow([f"001090{row % 1_000_000:06d}", "Nguyễn Văn An", "1990-05-17", "male",
+                        ";".join(_DOSE.format(n=n, date=d) for n, d in _doses(row))])
+    return path

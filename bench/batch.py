@@ -5,14 +5,13 @@ Every figure sits beside its floor from the same run:
 - PNG render per version-10 symbol, fast renderer vs segno (the reference);
 - rows/s with a PNG per row (issue + render + atomic write), per renderer, beside
   rows/s without images; PDF pages/s;
-- rows/s per core without images (chunks of rows issued on 1 worker process and
-  written as codes.jsonl lines) as a ratio of bare ES256 signing (cryptography
-  ``ec`` sign over a payload-sized message, one core);
-- peak RSS (``ru_maxrss`` of a fresh subprocess and its workers) at two row counts;
+- rows/s per core without images as a ratio of bare ES256 signing (cryptography
+  ``ec`` sign over a payload-sized message, one core): the real batch
+  (:func:`cccdqr.batch.issue.run`: a CSV read, rows parsed and signed on 1 worker
+  process, codes.jsonl and the journal written);
+- peak RSS (``ru_maxrss`` of a fresh subprocess running the batch, and of its
+  workers) at two row counts;
 - 1 vs 2 local worker processes, 1 vs 2 Dask workers (LocalCluster): speed-up.
-
-The rows/s pipeline is the batch engine's shape (chunked rows, key opened once
-per worker, ordered results, lines appended to a file): ``bench/_batch_work.py``.
 
     python bench/batch.py [--quick] [--rss-rows 100000,1000000]
 """
@@ -20,6 +19,7 @@ per worker, ordered results, lines appended to a file): ``bench/_batch_work.py``
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -34,14 +34,14 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from _batch_work import issue_chunk, open_issuer, person
+from _batch_work import NOW, VALID_FOR, person, write_csv
 from cccdqr import Issuer, testkeys
 from cccdqr.batch.images import ImageOptions, write_images
-from cccdqr.engine.pool import chunked, ordered_map
+from cccdqr.batch.issue import IssueSettings, KeySource, run
+from cccdqr.batch.runner import LocalRunner
 from cccdqr.qr.fast import render_with
 
 V10 = ("VN1:" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:" * 8)[:311]
-CHUNK = 256
 
 
 def _best(fn: Callable[[], object], rounds: int) -> float:
@@ -77,7 +77,6 @@ def render_ms(n: int, rounds: int) -> dict[str, float]:
 def image_rates(folder: Path, n: int, pages: int) -> dict[str, float]:
     """Rows/s in one process: no images, PNG per renderer; PDF A6 pages/s."""
     issuer = Issuer(testkeys.test_es256_key())
-    from _batch_work import NOW, VALID_FOR
 
     def rows(options: ImageOptions, count: int) -> float:
         t0 = time.perf_counter()
@@ -103,27 +102,30 @@ def signs_per_s(n: int) -> float:
     return n / seconds
 
 
-def local_rows_per_s(key: Path, rows: int, workers: int, out: Path) -> float:
-    """Rows/s of the chunked pipeline on ``workers`` local processes (pool start included)."""
-    t0 = time.perf_counter()
-    with out.open("w") as f:
-        for lines in ordered_map(issue_chunk, chunked(range(1, rows + 1), CHUNK), workers=workers,
-                                 initializer=open_issuer, initargs=(str(key),)):
-            f.write(lines)
-    return rows / (time.perf_counter() - t0)
+def _batch(key: Path, source: Path, out: Path, runner: Any) -> float:
+    """Rows/s of one real batch run (:func:`cccdqr.batch.issue.run`, chunks of 256)."""
+    summary = run(source, out=out, source=KeySource(key_file=str(key)),
+                  settings=IssueSettings(now=NOW, valid_for=VALID_FOR), runner=runner)
+    return summary.rows_per_s
 
 
-def dask_rows_per_s(key: Path, rows: int, workers: int, out: Path) -> float:
-    """Rows/s on a LocalCluster of ``workers`` (cluster start not included)."""
+def local_rows_per_s(key: Path, source: Path, workers: int, out: Path) -> float:
+    """Rows/s on ``workers`` local processes (pool start, reading and writing included)."""
+    return _batch(key, source, out, functools.partial(LocalRunner, workers))
+
+
+def dask_rows_per_s(key: Path, source: Path, workers: int, out: Path) -> float:
+    """Rows/s on a LocalCluster of ``workers`` (cluster start not included; the key
+    plugin's start on the workers is)."""
+    import distributed
+
     from cccdqr.batch.dask import DaskRunner
 
-    with DaskRunner.local(workers, initializer=open_issuer, initargs=(str(key),)) as runner:
-        list(runner.map(issue_chunk, chunked(range(1, 2 * CHUNK), CHUNK)))  # workers warm
-        t0 = time.perf_counter()
-        with out.open("w") as f:
-            for lines in runner.map(issue_chunk, chunked(range(1, rows + 1), CHUNK)):
-                f.write(lines)
-        return rows / (time.perf_counter() - t0)
+    with distributed.LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
+                                  dashboard_address=":0", silence_logs=40) as cluster:
+        client = distributed.Client(cluster)
+        client.wait_for_workers(workers)
+        return _batch(key, source, out, functools.partial(DaskRunner, client))
 
 
 def peak_rss(rows: int) -> tuple[float, float, float]:
@@ -138,8 +140,9 @@ def peak_rss(rows: int) -> tuple[float, float, float]:
 
 def _rss_child(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
+        source = write_csv(Path(tmp) / "rows.csv", rows)
         t0 = time.perf_counter()
-        local_rows_per_s(_key_file(Path(tmp)), rows, 2, Path(tmp) / "codes.jsonl")
+        local_rows_per_s(_key_file(Path(tmp)), source, 2, Path(tmp) / "out")
         seconds = time.perf_counter() - t0
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -183,20 +186,23 @@ def measure(quick: bool, rss_rows: str | None) -> list[str]:
 
 
 def _workers(folder: Path, rows: int, floor: float) -> list[str]:
-    key = _key_file(folder)
-    one = local_rows_per_s(key, rows, 1, folder / "l1.jsonl")
-    two = local_rows_per_s(key, rows, 2, folder / "l2.jsonl")
-    d1 = dask_rows_per_s(key, rows, 1, folder / "d1.jsonl")
-    d2 = dask_rows_per_s(key, rows, 2, folder / "d2.jsonl")
-    same = (folder / "l1.jsonl").stat().st_size > 0
-    return [*_table(("no images, chunks of 256", "rows/s", "vs 1 worker"),
+    key, source = _key_file(folder), write_csv(folder / "rows.csv", rows)
+    one = local_rows_per_s(key, source, 1, folder / "l1")
+    two = local_rows_per_s(key, source, 2, folder / "l2")
+    d1 = dask_rows_per_s(key, source, 1, folder / "d1")
+    d2 = dask_rows_per_s(key, source, 2, folder / "d2")
+    outputs = [(folder / d / "codes.jsonl").read_bytes().count(b"\n")
+               for d in ("l1", "l2", "d1", "d2")]
+    same = outputs == [rows] * 4
+    return [*_table(("cccdqr batch issue, CSV in, no images", "rows/s", "vs 1 worker"),
                     [("bare ES256 sign, 1 core (floor)", f"{floor:.0f}", ""),
                      ("local, 1 worker", f"{one:.0f}", "1.00x"),
                      ("local, 2 workers", f"{two:.0f}", f"{two / one:.2f}x"),
                      ("Dask LocalCluster, 1 worker", f"{d1:.0f}", "1.00x"),
                      ("Dask LocalCluster, 2 workers", f"{d2:.0f}", f"{d2 / d1:.2f}x")]),
             f"Rows/s per core (1 local worker) / bare ES256 signs/s: **{one / floor:.2f}** "
-            f"(goal ≥ 0.40); {rows} rows{'' if same else ' (no output!)'}.", ""]
+            f"(goal ≥ 0.40); {rows:,} rows, each run's codes.jsonl "
+            f"{'complete' if same else 'INCOMPLETE'}.", ""]
 
 
 def _rss_lines(counts: list[int]) -> list[str]:
