@@ -129,3 +129,27 @@ def test_a_folder_changed_by_hand_or_in_use_is_refused(tmp_path: Path) -> None:
         Journal.open(tmp_path, MANIFEST)
     with pytest.raises(BatchDirError, match="key"):
         Journal.open(tmp_path, dict(MANIFEST, key="sha256:22"))
+
+
+def test_a_terminal_gets_a_progress_bar_and_json_gets_none(tmp_path: Path) -> None:
+    import pty
+
+    source, key = write_input(tmp_path / "people.csv", 2000), write_key(tmp_path / "k.pem")
+    for out, extra, bar in ((tmp_path / "tty", [], True), (tmp_path / "json", ["--json"], False)):
+        cmd = [c for c in command(source, key, out) if c != "--json"] + extra
+        main, side = pty.openpty()
+        proc = subprocess.Popen(cmd, stdout=side, stderr=subprocess.PIPE)
+        os.close(side)
+        shown = b""
+        while True:
+            try:
+                data = os.read(main, 65536)
+            except OSError:  # the terminal's other side closed: the process is done
+                break
+            if not data:
+                break
+            shown += data
+        os.close(main)
+        assert proc.wait(timeout=60) == 0
+        assert (b"rows/s" in shown and b"2000/2000" in shown) is bar, shown[-300:]
+        assert (b"\x1b[" in shown) is bar  # no terminal codes around the JSON
