@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cccdqr.cli._signing import add_pkcs11_options, open_signing_key
 from cccdqr.cli.common import (
@@ -28,16 +28,6 @@ from cccdqr.engine.issue import Issuer
 
 if TYPE_CHECKING:
     from cccdqr.cli.common import Commands
-
-
-def load_private_key(path: str) -> Any:
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        return serialization.load_pem_private_key(read_bytes(path), password=None)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"{path} is not an unencrypted PEM private key: {exc}") from None
-
 
 
 def _certificate_from_args(args: argparse.Namespace) -> HealthCertificate:
