@@ -153,3 +153,21 @@ def test_a_terminal_gets_a_progress_bar_and_json_gets_none(tmp_path: Path) -> No
         assert proc.wait(timeout=60) == 0
         assert (b"rows/s" in shown and b"2000/2000" in shown) is bar, shown[-300:]
         assert (b"\x1b[" in shown) is bar  # no terminal codes around the JSON
+
+
+def test_a_worker_killed_mid_batch_is_exit_2_and_resumable(tmp_path: Path) -> None:
+    source, key = write_input(tmp_path / "people.csv", N), write_key(tmp_path / "k.pem")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(command(source, key, out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while finished_chunks(out) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = [p for p in running(out) if p != proc.pid]
+    assert workers
+    os.kill(workers[0], signal.SIGKILL)  # the OOM killer, say
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and "worker process died" in err and "Traceback" not in err
+    done = subprocess.run(command(source, key, out), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    check_codes(out, N, every=50)

@@ -43,7 +43,7 @@ from cccdqr.engine.issue import Issuer
 from cccdqr.engine.pool import chunked
 
 __all__ = ["DEFAULT_CHUNK", "BatchKeyError", "BatchSummary", "ChunkOutput", "IssueSettings",
-           "KeySource", "issue_chunk", "open_worker", "run"]
+           "KeySource", "WorkerLost", "issue_chunk", "open_worker", "run"]
 
 DEFAULT_CHUNK = 256
 """Rows per chunk: large enough that a round trip to a worker costs little beside
@@ -56,6 +56,11 @@ _WORKER: dict[str, Any] = {}
 
 class BatchKeyError(CccdqrError):
     """The signing key or its signer certificate cannot be opened or do not fit."""
+
+
+class WorkerLost(CccdqrError):
+    """A worker process died (it could not open the key, or it was killed): the
+    finished chunks are kept and the same command resumes."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,8 @@ def _drain(journal: Journal, runner: Callable[..., Runner], chunks: Iterator[lis
     first = next(chunks, None)
     if first is None:
         return 0
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = runner(initializer=open_worker, initargs=initargs)
     try:
         for output in pool.map(issue_chunk, itertools.chain([first], chunks)):
@@ -272,5 +279,9 @@ def _drain(journal: Journal, runner: Callable[..., Runner], chunks: Iterator[lis
             if on_progress is not None:
                 on_progress(journal.totals.rows)
         return pool.workers
+    except BrokenProcessPool:
+        raise WorkerLost(f"a worker process died after {journal.totals.rows:,} rows (it could "
+                         "not open the key, or it was killed); the finished chunks are kept: "
+                         "run the same command again to resume") from None
     finally:
         pool.close()
