@@ -204,3 +204,20 @@ def test_the_summary_is_printed_for_people(key: Path, tmp_path: Path,
     assert "BAD_ID_NUMBER: 1" in out and "rows/s" in out
     assert "\x1b" not in out  # not a terminal: no bar, no colour codes
     shutil.rmtree(tmp_path / "out")
+
+
+def test_dask_tcp_uses_a_running_scheduler_and_leaves_it_running(
+        key: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import distributed
+
+    source, out = write_input(tmp_path / "people.csv", 20), tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=":0", silence_logs=40) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        code, text, err = batch(capsys, source, out, "--dask", address, "--json", key=key)
+        assert code == 0, err
+        assert json.loads(text)["workers"] == 2
+        check_codes(out, 20)
+        with distributed.Client(address, timeout="10s") as client:  # still serving
+            assert len(client.scheduler_info()["workers"]) == 2
