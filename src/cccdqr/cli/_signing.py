@@ -17,7 +17,7 @@ from cccdqr.cli.common import UsageError, read_bytes
 if TYPE_CHECKING:
     from cccdqr.trust.pkcs11 import TokenKeySpec
 
-__all__ = ["add_pkcs11_options", "load_pem_key", "open_signing_key", "token_spec"]
+__all__ = ["add_pkcs11_options", "load_pem_key", "open_signing_key", "token_spec", "uses_token"]
 
 
 def add_pkcs11_options(c: argparse.ArgumentParser) -> None:
@@ -51,15 +51,24 @@ def load_pem_key(path: str) -> Any:
         raise UsageError(f"{path} is not an unencrypted PEM private key: {exc}") from None
 
 
-def open_signing_key(args: argparse.Namespace, *, pem: str | None) -> Any:
-    """The private key to sign with: the token's (``--pkcs11``) or the PEM file
-    ``pem``; exactly one of them."""
+def uses_token(args: argparse.Namespace, *, pem: str | None) -> bool:
+    """Check the key options (exactly one of the PEM file ``pem`` and ``--pkcs11``;
+    the token's options only with ``--pkcs11``); True when the key is in a token."""
     if getattr(args, "pkcs11", None):
         if pem:
             raise UsageError("give either a PEM key or --pkcs11, not both")
-        return token_spec(args).open()
+        return True
     if getattr(args, "pin_file", None) or getattr(args, "pkcs11_module", None):
         raise UsageError("--pin-file and --pkcs11-module go with --pkcs11")
     if not pem:
         raise UsageError("give the signing key: --key PEM or --pkcs11 URI")
+    return False
+
+
+def open_signing_key(args: argparse.Namespace, *, pem: str | None) -> Any:
+    """The private key to sign with: the token's (``--pkcs11``) or the PEM file
+    ``pem``; exactly one of them."""
+    if uses_token(args, pem=pem):
+        return token_spec(args).open()
+    assert pem is not None
     return load_pem_key(pem)

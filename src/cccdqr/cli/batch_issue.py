@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cccdqr.batch.images import PDF_SIZES, RENDERERS, ImageOptions
 from cccdqr.batch.issue import DEFAULT_CHUNK, BatchSummary, IssueSettings, KeySource, run
-from cccdqr.cli._signing import add_pkcs11_options, token_spec
+from cccdqr.cli._signing import add_pkcs11_options, token_spec, uses_token
 from cccdqr.cli.common import EXIT_VALID, UsageError, add_clock, add_command, console, current_time
 from cccdqr.core._json import document_text
 
@@ -36,14 +36,8 @@ class _Stopped(Exception):
 
 
 def _key_source(args: argparse.Namespace) -> KeySource:
-    if args.pkcs11:
-        if args.key:
-            raise UsageError("give either --key or --pkcs11, not both")
+    if uses_token(args, pem=args.key):
         return KeySource(token=token_spec(args))
-    if args.pin_file or args.pkcs11_module:
-        raise UsageError("--pin-file and --pkcs11-module go with --pkcs11")
-    if not args.key:
-        raise UsageError("give the signing key: --key PEM or --pkcs11 URI")
     return KeySource(key_file=str(Path(args.key).resolve()))
 
 
