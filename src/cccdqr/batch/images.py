@@ -19,10 +19,10 @@ the validity window the page prints from the code itself).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from cccdqr.batch._files import write_atomic
 from cccdqr.core._reject import Reject
 from cccdqr.core.limits import Limits
 from cccdqr.core.model import HealthCertificate
@@ -62,18 +62,6 @@ def image_path(out_dir: Path, kind: str, row: int) -> Path:
         raise ValueError(f"row must not be negative, not {row}")
     name = f"{row:06d}"
     return out_dir / kind / name[:-3] / f"{name}.{kind}"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """``path`` holds ``data`` whole, or keeps what it held: temp file, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)  # a failed write leaves no temp file behind
-        raise
 
 
 def _validity(text: str) -> tuple[dt.datetime, dt.datetime]:
@@ -118,7 +106,7 @@ def render_images(text: str, certificate: HealthCertificate, options: ImageOptio
 
 def write_file(out_dir: Path, kind: str, row: int, data: bytes) -> None:
     """Row ``row``'s file of ``kind`` in its shard, whole or not at all."""
-    _write_atomic(image_path(out_dir, kind, row), data)
+    write_atomic(image_path(out_dir, kind, row), data)
 
 
 def write_images(out_dir: Path, row: int, text: str, certificate: HealthCertificate,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cccdqr.batch._files import write_json_atomic
 from cccdqr.core.errors import CccdqrError
 
 __all__ = ["CODES", "JOURNAL", "MANIFEST", "REJECTS", "SUMMARY", "BatchDirError", "Journal",
@@ -67,15 +68,6 @@ class Totals:
         self.issued += record["issued"]
         self.rejected += record["rejected"]
         self.reasons.update(record["reasons"])
-
-
-def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    with temp.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temp, path)
 
 
 def _difference(old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -135,7 +127,7 @@ class Journal:
         else:
             for name in (CODES, REJECTS, JOURNAL, SUMMARY):
                 (self.out_dir / name).unlink(missing_ok=True)
-            _write_json_atomic(path, manifest)
+            write_json_atomic(path, manifest, durable=True)
         self._recover()
 
     def _recover(self) -> None:
@@ -192,7 +184,7 @@ class Journal:
 
     def finish(self, summary: dict[str, Any]) -> None:
         """Write ``summary.json``: the batch is complete."""
-        _write_json_atomic(self.out_dir / SUMMARY, summary)
+        write_json_atomic(self.out_dir / SUMMARY, summary, durable=True)
 
     def read_summary(self) -> dict[str, Any]:
         """The summary a finished batch wrote."""

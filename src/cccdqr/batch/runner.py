@@ -8,9 +8,12 @@ Two runners have this shape: :class:`LocalRunner` (processes on this machine,
 over :func:`cccdqr.engine.pool.ordered_map`) and
 :class:`cccdqr.batch.dask.DaskRunner` (a Dask cluster).
 
-Local workers ignore SIGINT and SIGTERM: stopping is the parent's job (it
-cancels what has not started and waits for what has), so Ctrl-C in a terminal,
-which signals the whole process group, stops the batch once and cleanly. So that
+Local workers ignore SIGINT: stopping is the parent's job (it cancels what has
+not started and waits for what has), so Ctrl-C in a terminal, which signals the
+whole process group, stops the batch once and cleanly. SIGTERM keeps its default
+in workers, since the pool itself ends a worker with it (after another worker
+died); a SIGTERM to the whole group ends the workers at once and the parent
+stops as for Ctrl-C, with only unfinished chunks lost. So that
 a parent killed with SIGKILL leaves no orphans, each worker asks Linux to kill it
 when its parent dies (``PR_SET_PDEATHSIG``).
 
@@ -66,10 +69,10 @@ def _die_with_parent() -> None:
 
 def start_worker(parent: int, initializer: Callable[..., object] | None,
                  initargs: tuple[Any, ...]) -> None:
-    """A local worker's first step: leave signals to the parent, die with it, then
+    """A local worker's first step: leave Ctrl-C to the parent, die with it, then
     open the worker's state."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler the parent had when it forked
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took hold
         os._exit(1)

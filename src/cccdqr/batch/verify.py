@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from cccdqr.batch.inputs import BadRow, iter_rows
+from cccdqr.batch._files import write_json_atomic
 from cccdqr.checkpoint.decision import decide
 from cccdqr.core.errors import CccdqrError
 from cccdqr.core.reasons import Reason, Status
@@ -211,11 +212,5 @@ def run(path: str | os.PathLike[str], trust: TrustStore, *, out: str | os.PathLi
         tmp.unlink(missing_ok=True)
         raise
     os.replace(tmp, target)
-    _write_json(out_dir / "summary.json", summary.to_dict())
+    write_json_atomic(out_dir / "summary.json", summary.to_dict())
     return summary
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
