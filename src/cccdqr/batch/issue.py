@@ -121,12 +121,10 @@ def make_issuer(source: KeySource, settings: IssueSettings) -> Issuer:
     key = source.open()
     certificate = None
     if settings.certificate_file is not None:
-        from cryptography import x509
+        from cccdqr.trust.lists import load_certificate
 
         try:
-            data = Path(settings.certificate_file).read_bytes()
-            certificate = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
-                           else x509.load_der_x509_certificate(data))
+            certificate = load_certificate(Path(settings.certificate_file).read_bytes())
         except (OSError, ValueError) as exc:
             raise BatchKeyError(f"cannot read the certificate {settings.certificate_file}: "
                                 f"{exc}") from None

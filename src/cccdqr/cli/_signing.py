@@ -17,7 +17,8 @@ from cccdqr.cli.common import UsageError, read_bytes
 if TYPE_CHECKING:
     from cccdqr.trust.pkcs11 import TokenKeySpec
 
-__all__ = ["add_pkcs11_options", "load_pem_key", "open_signing_key", "token_spec", "uses_token"]
+__all__ = ["add_pkcs11_options", "add_signer_options", "load_pem_key", "open_signing_key",
+           "token_spec", "uses_token"]
 
 
 def add_pkcs11_options(c: argparse.ArgumentParser) -> None:
@@ -30,6 +31,18 @@ def add_pkcs11_options(c: argparse.ArgumentParser) -> None:
     g.add_argument("--pkcs11-module", metavar="SO",
                    help="PKCS#11 module (default: the URI's module-path, $CCCDQR_PKCS11_MODULE, "
                         "or Debian's SoftHSM2 module)")
+
+
+def add_signer_options(c: argparse.ArgumentParser, *, hc1: str) -> None:
+    """The key (``--key`` or the token's options), ``--format`` (``hc1`` says what
+    HC1 issues), the signer certificate and authority for HC1, and ``--issuer``."""
+    c.add_argument("--key", metavar="PEM", help="the issuer's private key (or --pkcs11)")
+    add_pkcs11_options(c)
+    c.add_argument("--format", choices=("VN1", "HC1"), default="VN1",
+                   help=f"VN1 (default) or HC1: {hc1}")
+    c.add_argument("--certificate", metavar="PEM", help="HC1: the key's signer certificate (DSC)")
+    c.add_argument("--authority", help="HC1: the issuing authority text (default: the DSC's O)")
+    c.add_argument("--issuer", default="VN")
 
 
 def token_spec(args: argparse.Namespace) -> TokenKeySpec:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cccdqr.batch.images import PDF_SIZES, RENDERERS, ImageOptions
 from cccdqr.batch.issue import DEFAULT_CHUNK, BatchSummary, IssueSettings, KeySource, run
-from cccdqr.cli._signing import add_pkcs11_options, token_spec, uses_token
+from cccdqr.cli._signing import add_signer_options, token_spec, uses_token
 from cccdqr.cli.common import EXIT_VALID, UsageError, add_clock, add_command, console, current_time
 from cccdqr.core._json import document_text
 
@@ -161,13 +161,7 @@ def register(commands: Commands) -> None:
                                                   "(columns: see docs/batch.md)")
     c.add_argument("--out", required=True, metavar="DIR",
                    help="writes DIR/codes.jsonl, DIR/rejects.jsonl, DIR/summary.json (and images)")
-    c.add_argument("--key", metavar="PEM", help="the issuer's private key (or --pkcs11)")
-    add_pkcs11_options(c)
-    c.add_argument("--format", choices=("VN1", "HC1"), default="VN1",
-                   help="VN1 (default) or HC1: EU DCCs, one event per row")
-    c.add_argument("--certificate", metavar="PEM", help="HC1: the key's signer certificate (DSC)")
-    c.add_argument("--authority", help="HC1: the issuing authority text (default: the DSC's O)")
-    c.add_argument("--issuer", default="VN")
+    add_signer_options(c, hc1="EU DCCs, one event per row")
     c.add_argument("--valid-days", type=int, default=365,
                    help="validity of each code, unless its row has valid-for (default 365)")
     g = c.add_argument_group("images (sharded by row number: DIR/png/000/000123.png)")

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from cccdqr.cli._signing import add_pkcs11_options, open_signing_key
+from cccdqr.cli._signing import add_signer_options, open_signing_key
 from cccdqr.cli.common import (
     EXIT_VALID,
     UsageError,
@@ -52,12 +52,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
     if args.format == "HC1":
         if not args.certificate:
             raise UsageError("--format HC1 needs --certificate (the key's signer certificate)")
-        from cryptography import x509
+        from cccdqr.trust.lists import load_certificate
 
-        data = read_bytes(args.certificate)
         try:
-            dsc = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
-                   else x509.load_der_x509_certificate(data))
+            dsc = load_certificate(read_bytes(args.certificate))
         except ValueError as exc:
             raise UsageError(f"cannot read the certificate {args.certificate}: {exc}") from None
         issuer = Issuer(open_signing_key(args, pem=args.key), issuer=args.issuer, format="HC1",
@@ -84,14 +82,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     """``issue``."""
     c = add_command(commands, "issue", "issue a signed certificate (VN1, or an EU DCC); prints its text")
-    c.add_argument("--key", metavar="PEM", help="the issuer's private key (or --pkcs11)")
-    add_pkcs11_options(c)
-    c.add_argument("--format", choices=("VN1", "HC1"), default="VN1",
-                   help="VN1 (default) or HC1: an EU DCC, one event, as Viet Nam issues it")
-    c.add_argument("--certificate", metavar="PEM", help="HC1: the key's signer certificate (DSC)")
+    add_signer_options(c, hc1="an EU DCC, one event, as Viet Nam issues it")
     c.add_argument("--uvci", help="HC1: the certificate identifier (default: generated)")
-    c.add_argument("--authority", help="HC1: the issuing authority text (default: the DSC's O)")
-    c.add_argument("--issuer", default="VN")
     c.add_argument("--json", metavar="FILE", help="the certificate as JSON")
     c.add_argument("--id", help="CCCD number (12 digits)")
     c.add_argument("--name")

@@ -70,6 +70,13 @@ class ImportedList:
 
 # --- shared pieces ----------------------------------------------------------------------
 
+def load_certificate(data: bytes) -> x509.Certificate:
+    """A certificate file's certificate, PEM or DER; ``ValueError`` when it is neither."""
+    if b"-----BEGIN" in data:
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
+
+
 def load_list_key(data: bytes) -> PublicKey:
     """The configured list key: a public key or a certificate, PEM or DER."""
     try:
